@@ -1,0 +1,21 @@
+# Two entry points: `make run` (install + start the app) and `make test` (install + run every test).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: install run test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	# torch first, pinned to the CPU build, so nothing later pulls a CUDA build
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -e ".[dev]"
+
+run: install
+	HF_HUB_OFFLINE=1 $(BIN)/streamlit run app/main.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
