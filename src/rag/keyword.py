@@ -1,0 +1,127 @@
+"""BM25 keyword index over every chunk, built once per library version and persisted across restarts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from src.core.logging import get_logger
+from src.rag.store import StoredRecord
+from src.rag.textutil import tokenize
+
+log = get_logger(__name__)
+
+
+def keyword_text(record: StoredRecord) -> str:
+    """Return what BM25 indexes for a chunk: its document plus the split operation id and path."""
+    meta = record.metadata
+    return f"{meta.get('title', '')}\n{meta.get('operation_id', '')}\n{record.document}"
+
+
+@dataclass
+class KeywordIndex:
+    """A built BM25 index with the chunk ids and the metadata needed to filter without the store."""
+
+    version: int
+    ids: list[str]
+    metas: list[dict]
+    _bm25: object
+    _vocab: dict[str, int]
+
+    def scores(self, query: str) -> np.ndarray:
+        """Return the BM25 score of every chunk for `query` (zeros when no query word is known)."""
+        tokens = [t for t in tokenize(query) if t in self._vocab]
+        if not tokens or not self.ids:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+    def top(self, query: str, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Return up to `n` (position, score) pairs with a positive score, best first, within `mask`."""
+        scores = self.scores(query)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        n = min(n, int((scores > 0).sum()))
+        if n <= 0:
+            return []
+        idx = np.argpartition(-scores, n - 1)[:n]
+        idx = idx[np.argsort(-scores[idx], kind="stable")]
+        return [(int(i), float(scores[i])) for i in idx]
+
+
+def build_index(version: int, records: Iterable[StoredRecord]) -> KeywordIndex:
+    """Tokenise and index every record once."""
+    import bm25s
+
+    ids, metas, corpus = [], [], []
+    for rec in records:
+        ids.append(rec.id)
+        metas.append(rec.metadata)
+        corpus.append(tokenize(keyword_text(rec)) or ["_"])
+    bm25 = bm25s.BM25()
+    if corpus:
+        bm25.index(corpus, show_progress=False)
+    vocab = dict(getattr(bm25, "vocab_dict", {}) or {})
+    return KeywordIndex(version, ids, metas, bm25, vocab)
+
+
+class KeywordIndexManager:
+    """Hands out the BM25 index for the current library version, rebuilding lazily only when it changed.
+
+    The built index is saved under ``<data_dir>/bm25/`` so a restart with an unchanged library loads it
+    from disk instead of re-reading and re-tokenising every chunk.
+    """
+
+    def __init__(self, cache_dir: Path | None, load_records: Callable[[], Iterable[StoredRecord]]) -> None:
+        self._dir = cache_dir
+        self._load_records = load_records
+        self._index: KeywordIndex | None = None
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    def get(self, version: int) -> KeywordIndex:
+        """Return the index for `version`, building or loading it if the cached one is stale."""
+        with self._lock:
+            if self._index is None or self._index.version != version:
+                self._index = self._load(version) or self._build(version)
+            return self._index
+
+    def _build(self, version: int) -> KeywordIndex:
+        started = time.perf_counter()
+        index = build_index(version, self._load_records())
+        self.builds += 1
+        log.info("bm25.built", chunks=len(index.ids), version=version, ms=round((time.perf_counter() - started) * 1000))
+        self._save(index)
+        return index
+
+    def _save(self, index: KeywordIndex) -> None:
+        if self._dir is None or not index.ids:
+            return
+        tmp = self._dir.with_name(self._dir.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        index._bm25.save(str(tmp), show_progress=False)
+        (tmp / "chunks.json").write_text(json.dumps({"version": index.version, "ids": index.ids, "metas": index.metas}))
+        shutil.rmtree(self._dir, ignore_errors=True)
+        tmp.rename(self._dir)
+
+    def _load(self, version: int) -> KeywordIndex | None:
+        if self._dir is None or not (self._dir / "chunks.json").exists():
+            return None
+        try:
+            import bm25s
+
+            saved = json.loads((self._dir / "chunks.json").read_text())
+            if saved.get("version") != version:
+                return None
+            bm25 = bm25s.BM25.load(str(self._dir), show_progress=False)
+            return KeywordIndex(version, saved["ids"], saved["metas"], bm25, dict(bm25.vocab_dict))
+        except Exception as exc:  # a damaged cache is rebuilt, never fatal
+            log.warning("bm25.load_failed", error=type(exc).__name__)
+            return None

@@ -1,0 +1,71 @@
+"""Keep each API's original upload (and its normalised form) beside the index, replaced atomically."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from src.rag.serialize import spec_from_jsonable, to_jsonable
+from src.rag.types import ApiSpec
+
+ORIGINALS = "originals"
+SPEC_JSON = "spec.json"
+
+
+class OriginalsStore:
+    """Files under ``<data_dir>/originals/<api>/``: the uploaded file as sent, and ``spec.json``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = Path(data_dir) / ORIGINALS
+
+    def folder(self, api: str) -> Path:
+        """Return the folder of one API."""
+        return self.root / api
+
+    def stage(self, api: str, file_name: str, data: bytes, spec: ApiSpec) -> Path:
+        """Write a new copy beside the live one and return the staging folder (nothing live changes yet)."""
+        staging = self.root / f".{api}.staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "source").mkdir(parents=True)
+        (staging / "source" / file_name).write_bytes(data)
+        (staging / SPEC_JSON).write_text(json.dumps(to_jsonable(spec), separators=(",", ":")))
+        return staging
+
+    def commit(self, api: str, staging: Path) -> Path | None:
+        """Swap the staged copy in; return the previous folder (kept until `discard`) for rollback."""
+        live = self.folder(api)
+        previous = None
+        if live.exists():
+            previous = self.root / f".{api}.previous"
+            shutil.rmtree(previous, ignore_errors=True)
+            live.rename(previous)
+        staging.rename(live)
+        return previous
+
+    def rollback(self, api: str, previous: Path | None) -> None:
+        """Undo `commit`: put the previous folder back (or remove the new one if there was none)."""
+        shutil.rmtree(self.folder(api), ignore_errors=True)
+        if previous is not None and previous.exists():
+            previous.rename(self.folder(api))
+
+    @staticmethod
+    def discard(path: Path | None) -> None:
+        """Delete a staging or previous folder."""
+        if path is not None:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def remove(self, api: str) -> None:
+        """Delete an API's files."""
+        shutil.rmtree(self.folder(api), ignore_errors=True)
+
+    def source(self, api: str) -> tuple[str, bytes]:
+        """Return the original file name and bytes."""
+        files = sorted((self.folder(api) / "source").glob("*"))
+        if not files:
+            raise FileNotFoundError(api)
+        return files[0].name, files[0].read_bytes()
+
+    def load_spec(self, api: str) -> ApiSpec:
+        """Return the stored normalised spec."""
+        return spec_from_jsonable(json.loads((self.folder(api) / SPEC_JSON).read_text()))
