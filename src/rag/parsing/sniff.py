@@ -1,0 +1,126 @@
+"""Detect what a file is from its content: archive, binary junk, JSON/YAML spec, GraphQL, Postman or prose."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from src.core.errors import SpecError
+from src.rag.parsing.loading import check_shape, load_json, load_yaml
+from src.rag.types import SpecFormat
+
+_SPEC_LINE = re.compile(r"""^["']?(openapi|swagger)["']?\s*:""", re.MULTILINE)
+_YAML_KEY = re.compile(r"""^(?:---\s*$|%YAML|["']?[\w$./-]+["']?\s*:(?:\s|$))""")
+_SDL = re.compile(r"^\s*(?:extend\s+)?(?:schema|type|interface|input|enum|union|scalar|directive)\b[^:\n]*(?:[{=@]|$)", re.MULTILINE)
+_SDL_BLOCK = re.compile(r"^\s*(?:extend\s+)?(?:schema|type|interface|input|enum)\b[^:\n]*\{", re.MULTILINE)
+_MD_SIGNS = re.compile(r"^(?:#{1,6}\s|```|~~~|\s*[-*]\s|\s*\d+\.\s|={3,}|-{3,})", re.MULTILINE)
+
+
+def archive_kind(data: bytes) -> str:
+    """Return 'zip', 'tar' or 'gzip' when the bytes are an archive or compressed stream, else ''."""
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if data[:2] == b"\x1f\x8b" or data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00":
+        return "gzip"
+    if len(data) > 262 and data[257:262] == b"ustar":
+        return "tar"
+    return ""
+
+
+def decode_text(name: str, data: bytes) -> str:
+    """Decode file bytes as text, refusing binary data with one sentence."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    head = data[:8192]
+    if b"\x00" in head:
+        raise _binary(name)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        bad = sum(1 for b in head if b < 9 or 13 < b < 32)
+        if bad > len(head) // 50 or err.start < 64:
+            raise _binary(name) from None
+        return data.decode("cp1252", errors="replace")
+
+
+def _binary(name: str) -> SpecError:
+    """Build the error for binary content."""
+    return SpecError(f"{name}: the file is binary data, not a JSON, YAML, GraphQL, Postman or Markdown document; upload the spec as text.")
+
+
+def detect(name: str, text: str) -> tuple[SpecFormat, Any]:
+    """Return the format of a text document and its loaded data (None for SDL and prose)."""
+    stripped = text.lstrip()
+    if not stripped:
+        raise SpecError(f"{name}: the file is empty; upload a spec with content.")
+    if stripped[0] in "{[":
+        data = load_json(name, text)
+        check_shape(name, data)
+        return classify(name, data), data
+    if _looks_like_sdl(stripped):
+        return SpecFormat.GRAPHQL, None
+    if _SPEC_LINE.search(text) or _YAML_KEY.match(_first_content_line(stripped)):
+        return _detect_yaml(name, text)
+    return SpecFormat.MARKDOWN, None
+
+
+def _detect_yaml(name: str, text: str) -> tuple[SpecFormat, Any]:
+    """Load YAML; a mapping that is no spec becomes prose only if it reads like prose."""
+    if not _SPEC_LINE.search(text) and _MD_SIGNS.search(text) and not _mostly_yaml(text):
+        return SpecFormat.MARKDOWN, None
+    data = load_yaml(name, text)
+    check_shape(name, data)
+    if isinstance(data, (dict, list)):
+        return classify(name, data), data
+    return SpecFormat.MARKDOWN, None
+
+
+def _mostly_yaml(text: str) -> bool:
+    """Tell whether most non-blank lines look like YAML keys or list items."""
+    lines = [ln for ln in text.splitlines()[:200] if ln.strip() and not ln.lstrip().startswith("#")]
+    yamlish = sum(1 for ln in lines if re.match(r"\s*(?:-\s+)?[\w$\"'./-]+\s*:(\s|$)", ln) or ln.lstrip().startswith("- "))
+    return bool(lines) and yamlish * 2 > len(lines)
+
+
+def _first_content_line(text: str) -> str:
+    """Return the first line that is not blank or a comment."""
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            return line
+    return ""
+
+
+def _looks_like_sdl(text: str) -> bool:
+    """Tell GraphQL SDL from YAML and prose: type blocks and no `key: value` top-level lines."""
+    if _SPEC_LINE.search(text):
+        return False
+    return bool(_SDL_BLOCK.search(text)) and len(_SDL.findall(text[:200_000])) >= 1 and not _YAML_KEY.match(_first_content_line(text))
+
+
+def classify(name: str, data: Any) -> SpecFormat:
+    """Classify loaded JSON/YAML data as OpenAPI, Swagger, Postman or GraphQL introspection."""
+    if isinstance(data, dict):
+        if "openapi" in data:
+            version = str(data.get("openapi")).strip()
+            return SpecFormat.OPENAPI_30 if version.startswith("3.0") else SpecFormat.OPENAPI_31
+        if "swagger" in data:
+            return SpecFormat.SWAGGER_20
+        if is_postman(data):
+            return SpecFormat.POSTMAN
+        if "__schema" in data or isinstance(data.get("data"), dict) and "__schema" in data["data"]:
+            return SpecFormat.GRAPHQL
+    raise SpecError(f"{name}: the document at # has no 'openapi', 'swagger', Postman 'info'/'item' or GraphQL '__schema' key, so it is not a spec this app reads; upload an OpenAPI, Swagger, Postman or GraphQL file.")
+
+
+def is_postman(data: dict[str, Any]) -> bool:
+    """Tell whether a mapping is a Postman collection (v2.0/v2.1, or wrapped in `collection`)."""
+    if isinstance(data.get("collection"), dict):
+        data = data["collection"]
+    info = data.get("info")
+    if not isinstance(info, dict):
+        return False
+    schema = str(info.get("schema", ""))
+    return "postman" in schema.lower() or "_postman_id" in info or isinstance(data.get("item"), list)
