@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
     llm_max_tokens: int = Field(default=1024, ge=1)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_backoff_s: float = Field(default=0.5, ge=0, description="First retry wait; doubles per retry, plus jitter")
+    llm_backoff_max_s: float = Field(default=4.0, ge=0)
+    llm_retry_after_cap_s: float = Field(default=5.0, ge=0, description="Longest Retry-After honoured")
     llm_providers_file: Path | None = None
     llm_prices_file: Path | None = None
     breaker_failure_threshold: int = Field(default=3, ge=1)

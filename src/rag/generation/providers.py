@@ -1,0 +1,123 @@
+"""LLM providers on langchain-core chat models: OpenAI-compatible servers and Ollama.
+
+Each attempt builds its own chat model around its own HTTP client, so the attempt's watchdog
+sees exactly its sockets and nothing outlives the attempt (no pooled connection, no thread).
+The vendor clients' built-in retries are off: our retry policy is the only one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+
+from src.core.errors import ProviderError
+from src.core.logging import get_logger
+from src.rag.generation.base import ChatMessage, ProviderConfig, ProviderKind, Role, TextStream
+from src.rag.generation.boundary import AttemptWatchdog, shared_ssl_context, translate_error
+from src.rag.types import Usage
+
+log = get_logger(__name__)
+# Local servers (llama.cpp, vLLM, LM Studio) accept any key, but the SDK refuses to start without one.
+_PLACEHOLDER_KEY = "not-needed"
+
+
+def _to_langchain(messages: Sequence[ChatMessage]) -> list[Any]:
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    kinds = {Role.SYSTEM: SystemMessage, Role.USER: HumanMessage, Role.ASSISTANT: AIMessage}
+    return [kinds[m.role](content=m.content) for m in messages]
+
+
+def _usage_of(chunk: Any) -> Usage | None:
+    meta = getattr(chunk, "usage_metadata", None)
+    if not meta:
+        return None
+    return Usage(prompt_tokens=int(meta.get("input_tokens") or 0),
+                 completion_tokens=int(meta.get("output_tokens") or 0))
+
+
+class LangChainProvider:
+    """Base adapter: stream a langchain-core chat model and translate every failure at the boundary."""
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+        self.name = config.label
+
+    def _open(self, watchdog: AttemptWatchdog) -> tuple[Any, Callable[[], None]]:
+        """Build a chat model for one attempt; return it with the function that releases its client."""
+        raise NotImplementedError
+
+    def stream(self, messages: Sequence[ChatMessage]) -> TextStream:
+        """Stream the answer as text deltas and return the usage the server reported, if any."""
+        watchdog = AttemptWatchdog(self.config.timeout_s)
+        emitted, usage = False, None
+        log.info("llm.attempt", provider=self.name, model=self.config.model)
+        try:
+            # Building the client (and importing the SDK the first time) is not the server's time.
+            model, release = self._open(watchdog)
+            try:
+                with watchdog:
+                    for chunk in model.stream(_to_langchain(messages)):
+                        watchdog.check()
+                        usage = _usage_of(chunk) or usage
+                        text = chunk.text
+                        if text:
+                            emitted = True
+                            yield text
+            finally:
+                release()
+        except Exception as exc:
+            err = translate_error(exc, self.config, watchdog, emitted)
+            log.warning("llm.failed", provider=self.name, error=type(exc).__name__, retryable=err.retryable,
+                        emitted=emitted)
+            raise err from exc
+        if not emitted:
+            raise ProviderError(f"{self.config.where} returned an empty answer; check that model "
+                                f"'{self.config.model}' is loaded.")
+        return usage
+
+
+class OpenAIProvider(LangChainProvider):
+    """Any OpenAI-compatible chat-completions server (OpenAI, Groq, Together, vLLM, llama.cpp, LM Studio)."""
+
+    def _open(self, watchdog: AttemptWatchdog) -> tuple[Any, Callable[[], None]]:
+        import openai
+        from langchain_openai import ChatOpenAI
+
+        cfg = self.config
+        timeout = openai.Timeout(cfg.timeout_s, connect=cfg.connect_timeout_s)
+        client = openai.DefaultHttpxClient(timeout=timeout, verify=shared_ssl_context(),
+                                           event_hooks={"response": [watchdog.on_response]})
+        model = ChatOpenAI(
+            model=cfg.model, base_url=cfg.base_url, api_key=cfg.api_key or _PLACEHOLDER_KEY,
+            timeout=timeout, max_retries=0, temperature=cfg.temperature, max_tokens=cfg.max_tokens,
+            http_client=client, stream_usage=cfg.stream_usage, use_responses_api=False,
+        )
+        return model, client.close
+
+
+class OllamaProvider(LangChainProvider):
+    """A local or remote Ollama server speaking ``/api/chat``."""
+
+    def _open(self, watchdog: AttemptWatchdog) -> tuple[Any, Callable[[], None]]:
+        from langchain_ollama import ChatOllama
+
+        cfg = self.config
+        transport = httpx.HTTPTransport(verify=shared_ssl_context())
+        headers = {"authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else {}
+        model = ChatOllama(
+            model=cfg.model, base_url=cfg.base_url, temperature=cfg.temperature, num_predict=cfg.max_tokens,
+            client_kwargs={"timeout": httpx.Timeout(cfg.timeout_s, connect=cfg.connect_timeout_s),
+                           "headers": headers, "verify": shared_ssl_context()},
+            sync_client_kwargs={"transport": transport, "event_hooks": {"response": [watchdog.on_response]}},
+        )
+        return model, transport.close
+
+
+def build_provider(config: ProviderConfig) -> LangChainProvider:
+    """Return the adapter for a provider configuration."""
+    if config.kind is ProviderKind.OLLAMA:
+        return OllamaProvider(config)
+    return OpenAIProvider(config)
