@@ -1,0 +1,176 @@
+"""Render a request model through one Jinja template per language."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+
+from src.rag.codegen import quoting as q
+from src.rag.codegen.auth import AuthKind, AuthPlan
+from src.rag.codegen.request import BodyKind, RequestModel
+from src.rag.codegen.values import form_scalar
+
+TEMPLATES = {"curl": "curl.sh.j2", "python": "python.py.j2", "javascript": "javascript.js.j2"}
+LABELS = {"curl": "curl", "python": "Python (requests)", "javascript": "JavaScript (fetch)"}
+_REQUESTS_VERBS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+_PLAIN_FORM_VALUE = re.compile(r"[A-Za-z0-9._~-]*")
+
+
+@cache
+def _env() -> jinja2.Environment:
+    # Code, not HTML: autoescape off; every spec string goes through a language quoting filter instead.
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("src.rag.codegen", "templates"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(py=lambda v, indent=0: q.py_lit(v, indent), js=lambda v, indent=0: q.js_lit(v, indent),
+                       sh=q.sh, comment=q.comment)
+    return env
+
+
+def render(language: str, model: RequestModel, title: str) -> str:
+    """Render the sample for one language."""
+    context = {"model": model, "auth": model.auth, "title": title}
+    context.update({"curl": _curl, "python": _python, "javascript": _javascript}[language](model))
+    return _env().get_template(TEMPLATES[language]).render(context).rstrip() + "\n"
+
+
+def _query_values(model: RequestModel) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for name, value in model.query:
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((name, str(form_scalar(item))))
+    return pairs
+
+
+def _python(model: RequestModel) -> dict[str, Any]:
+    parts = "".join("{" + p.var + "}" if p.var else q.py_fstring_part(p.text) for p in model.path_parts)
+    headers = [(q.py_str(n), q.py_str(v)) for n, v in model.headers]
+    # Query values go out as text; True must be sent as "true", not Python's "True".
+    params = [(q.py_str(n), q.py_lit([form_scalar(x) for x in v] if isinstance(v, list) else form_scalar(v)))
+              for n, v in model.query]
+    auth = model.auth
+    if auth and auth.kind == AuthKind.BEARER:
+        headers.insert(0, ('"Authorization"', f'f"Bearer {{{auth.env}}}"'))
+    elif auth and auth.kind == AuthKind.HEADER:
+        headers.insert(0, (q.py_str(auth.name), auth.env))
+    elif auth and auth.kind == AuthKind.QUERY:
+        params.append((q.py_str(auth.name), auth.env))
+    if model.body_kind == BodyKind.RAW and model.content_type:
+        headers.append(('"Content-Type"', q.py_str(model.content_type)))
+    form: dict[str, Any] = {}
+    for key, value in model.form:
+        form[key] = form[key] + [value] if isinstance(form.get(key), list) else ([form[key], value] if key in form else value)
+    return {
+        "py_call": model.method.lower() if model.method in _REQUESTS_VERBS else "request",
+        "py_url": 'f"{BASE_URL}' + parts + '"' if parts else "BASE_URL",
+        "headers": _py_mapping(headers),
+        "params": _py_mapping(params),
+        "form_dict": form,
+        "multipart": {k: (None, str(v)) for k, v in model.form},
+        "graphql_lines": _graphql_lines(model),
+    }
+
+
+def _py_mapping(items: list[tuple[str, str]]) -> str:
+    """Render a dict display from already-quoted keys and value expressions (env variables stay code)."""
+    return q.wrap("{", [f"{k}: {v}" for k, v in items], "}", 4) if items else ""
+
+
+def _graphql_lines(model: RequestModel) -> list[str]:
+    """Split the document into lines that each keep their newline, for implicit string concatenation."""
+    if not model.graphql:
+        return []
+    lines = str(model.body["query"]).split("\n")
+    return [line + "\n" for line in lines[:-1]] + [lines[-1]]
+
+
+def _javascript(model: RequestModel) -> dict[str, Any]:
+    parts = "".join("${" + p.var + "}" if p.var else q.js_template_part(p.text) for p in model.path_parts)
+    params = [(q.js_str(n), q.js_str(v)) for n, v in _query_values(model)]
+    headers = [(n, q.js_str(v)) for n, v in model.headers]
+    auth = model.auth
+    if auth:
+        params += [(q.js_str(auth.name), auth.env)] if auth.kind == AuthKind.QUERY else []
+        header = _js_auth_header(auth)
+        headers = ([header] if header else []) + headers
+    if model.body_kind == BodyKind.JSON or (model.body_kind == BodyKind.RAW and model.content_type):
+        headers.append(("Content-Type", q.js_str(model.content_type or "application/json")))
+    return {
+        "js_url": "`${BASE_URL}" + parts + "`" if parts else "BASE_URL",
+        "params_list": params,
+        "js_headers": headers,
+        "form_strings": [[k, str(v)] for k, v in model.form],
+        "graphql_lines": str(model.body["query"]).split("\n") if model.graphql else [],
+    }
+
+
+def _js_auth_header(auth: AuthPlan) -> tuple[str, str] | None:
+    if auth.kind == AuthKind.BEARER:
+        return "Authorization", "`Bearer ${" + auth.env + "}`"
+    if auth.kind == AuthKind.BASIC:
+        return "Authorization", '"Basic " + btoa(`${API_USERNAME}:${API_PASSWORD}`)'
+    if auth.kind == AuthKind.HEADER:
+        return auth.name, auth.env
+    if auth.kind == AuthKind.COOKIE:
+        return "Cookie", q.js_str(auth.name + "=") + " + " + auth.env
+    return None
+
+
+def _curl(model: RequestModel) -> dict[str, Any]:
+    pieces = [(model.base_url, False)] + [(p.var or p.text, bool(p.var)) for p in model.path_parts]
+    query = urlencode(_query_values(model))
+    auth = model.auth
+    if query:
+        pieces.append(("?" + query, False))
+    if auth and auth.kind == AuthKind.QUERY:
+        pieces += [(("&" if query else "?") + quote(auth.name, safe="") + "=", False), (auth.env, True)]
+    lines = _curl_auth(auth) + ["-H " + q.sh(f"{n}: {v}") for n, v in model.headers] + _curl_body(model)
+    literal = "".join(t for t, is_var in pieces if not is_var)
+    return {"sh_url": q.sh_concat(pieces), "curl_lines": lines, "globoff": bool(re.search(r"[\[\]{}]", literal))}
+
+
+def _curl_auth(auth: AuthPlan | None) -> list[str]:
+    if auth is None:
+        return []
+    if auth.kind == AuthKind.BEARER:
+        return ["-H " + q.sh_concat([("Authorization: Bearer ", False), (auth.env, True)])]
+    if auth.kind == AuthKind.BASIC:
+        return ["-u " + q.sh_concat([(auth.env, True), (":", False), (auth.env_password, True)])]
+    if auth.kind == AuthKind.HEADER:
+        return ["-H " + q.sh_concat([(auth.name + ": ", False), (auth.env, True)])]
+    if auth.kind == AuthKind.COOKIE:
+        return ["--cookie " + q.sh_concat([(auth.name + "=", False), (auth.env, True)])]
+    return []
+
+
+def _curl_body(model: RequestModel) -> list[str]:
+    kind = model.body_kind
+    if kind == BodyKind.JSON:
+        text = json.dumps(model.body, indent=2, ensure_ascii=False, default=str)
+        return ["-H " + q.sh("Content-Type: " + (model.content_type or "application/json")), "--data-raw " + q.sh(text)]
+    if kind == BodyKind.FORM:
+        return [_curl_form_pair(k, v) for k, v in model.form]
+    if kind == BodyKind.MULTIPART:
+        # --form-string never treats a leading @ or < as "read this file".
+        return ["--form-string " + q.sh(f"{k}={v}") for k, v in model.form]
+    if kind == BodyKind.RAW:
+        return ["-H " + q.sh("Content-Type: " + model.content_type), "--data-raw " + q.sh(str(model.body))]
+    return []
+
+
+def _curl_form_pair(key: str, value: Any) -> str:
+    name = quote(str(key), safe="[]")
+    text = str(value)
+    if _PLAIN_FORM_VALUE.fullmatch(text):
+        return "-d " + q.sh(f"{name}={text}")
+    return "--data-urlencode " + q.sh(f"{name}={text}")

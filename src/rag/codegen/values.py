@@ -1,0 +1,165 @@
+"""Example values for parameters and bodies: spec examples and defaults first, then enums, then placeholders."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from src.rag.types import RequestBody, SchemaField
+
+# How many optional body fields to show when the schema marks none as required (Stripe marks almost nothing).
+MAX_OPTIONAL_FIELDS = 3
+_SCALARS = {"string", "integer", "number", "boolean"}
+_FORMAT_SAMPLES = {
+    "date-time": "2024-01-01T00:00:00Z",
+    "datetime": "2024-01-01T00:00:00Z",
+    "date": "2024-01-01",
+    "email": "user@example.com",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+    "uri": "https://example.com",
+    "url": "https://example.com",
+}
+
+
+def base_type(type_text: str) -> str:
+    """Reduce a declared type (``array[string]``, ``Int!``, ``string(date-time)``) to a JSON Schema type."""
+    text = (type_text or "").strip().lower().split("|")[0].strip().rstrip("!")
+    if text.startswith(("array", "list", "[")) or text.endswith("[]"):
+        return "array"
+    head = re.split(r"[\s(<\[]", text, maxsplit=1)[0]
+    if head in {"integer", "int", "int32", "int64", "long"}:
+        return "integer"
+    if head in {"number", "float", "double", "decimal"}:
+        return "number"
+    if head in {"boolean", "bool"}:
+        return "boolean"
+    if head in {"object", "map", "dict", "hash"}:
+        return "object"
+    return "string"
+
+
+def item_type(type_text: str) -> str:
+    """Return the element type of an array type (``array[integer]`` → ``integer``), else ``string``."""
+    match = re.search(r"[\[<(]\s*\[?([A-Za-z_-]+)", (type_text or "").replace("!", ""))
+    return match.group(1) if match else "string"
+
+
+def placeholder(name: str, type_text: str) -> Any:
+    """Return a type-appropriate placeholder for a value the spec gives no example for."""
+    kind = base_type(type_text)
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return True
+    if kind == "object":
+        return {}
+    if kind == "array":
+        return [placeholder(name, item_type(type_text))]
+    lowered = (type_text or "").lower()
+    for fmt, sample in _FORMAT_SAMPLES.items():
+        if fmt in lowered:
+            return sample
+    return f"<{name}>"
+
+
+def _coerce_enum(value: str, type_text: str) -> Any:
+    kind = base_type(type_text)
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except (TypeError, ValueError):
+        return value
+    if kind == "boolean" and str(value).lower() in {"true", "false"}:
+        return str(value).lower() == "true"
+    return value
+
+
+def sample_value(name: str, type_text: str, enum: tuple = (), default: Any = None, example: Any = None) -> Any:
+    """Choose the value a sample sends: example, default, first enum value, then a placeholder."""
+    if example is not None:
+        return example
+    if default is not None:
+        return default
+    if enum:
+        return _coerce_enum(enum[0], type_text)
+    return placeholder(name, type_text)
+
+
+def _split(name: str, declared: set[str]) -> list[str]:
+    """Split a dotted field name only where the prefix is itself a declared field (names may contain dots)."""
+    parts, start = [], 0
+    for i, ch in enumerate(name):
+        if ch == "." and i > start and name[:i] in declared:
+            parts.append(name[start:i])
+            start = i + 1
+    return parts + [name[start:]]
+
+
+def _chosen_fields(fields: tuple[SchemaField, ...], fill: bool = True) -> list[tuple[list[str], SchemaField]]:
+    """Pick required fields (with required children of chosen parents); else a few optional top-level ones."""
+    declared = {f.name for f in fields}
+    live = [(_split(f.name, declared), f) for f in fields if not f.deprecated]
+    top = [f for parts, f in live if len(parts) == 1]
+    chosen_tops = {f.name for f in top if f.required}
+    if not chosen_tops and fill:
+        hinted = [f for f in top if f.example is not None or f.default is not None]
+        plain = [f for f in top if base_type(f.type) in _SCALARS and f not in hinted]
+        chosen_tops = {f.name for f in (hinted + plain)[:MAX_OPTIONAL_FIELDS]}
+    return [(parts, f) for parts, f in live if parts[0] in chosen_tops and (len(parts) == 1 or f.required)]
+
+
+def _insert(target: dict, parts: list[str], value: Any) -> None:
+    """Place a value at a dotted position, descending into the first element of arrays."""
+    node: Any = target
+    for part in parts[:-1]:
+        child = node.get(part) if isinstance(node, dict) else None
+        if isinstance(child, list):
+            if not child or not isinstance(child[0], dict):
+                child[:] = [{}]
+            child = child[0]
+        elif not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    if isinstance(node, dict):
+        node[parts[-1]] = value
+
+
+def body_value(body: RequestBody) -> Any:
+    """Build the body a sample sends: the spec's body example laid over values assembled from its fields."""
+    if body.example is not None and not isinstance(body.example, dict):
+        return body.example
+    example = body.example or {}
+    result: dict[str, Any] = {}
+    # A short example (often just one enum field) would make a poor sample alone, so fields fill it out.
+    for parts, f in _chosen_fields(body.fields, fill=len(example) < MAX_OPTIONAL_FIELDS):
+        _insert(result, parts, sample_value(parts[-1], f.type, f.enum, f.default, f.example))
+    result.update(example)
+    return result
+
+
+def form_pairs(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Flatten a body into form pairs the way form APIs expect: ``a[b]=1``, ``list[]=x``."""
+    if isinstance(value, dict):
+        pairs: list[tuple[str, Any]] = []
+        for key, sub in value.items():
+            pairs += form_pairs(sub, f"{prefix}[{key}]" if prefix else str(key))
+        return pairs
+    if isinstance(value, list):
+        if all(not isinstance(v, (dict, list)) for v in value):
+            return [(f"{prefix}[]", form_scalar(v)) for v in value]
+        return [p for i, v in enumerate(value) for p in form_pairs(v, f"{prefix}[{i}]")]
+    return [(prefix or "body", form_scalar(value))]
+
+
+def form_scalar(value: Any) -> Any:
+    """Render a scalar for form encoding: booleans as ``true``/``false``, numbers kept, None as empty."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return value if isinstance(value, (int, float, str)) else str(value)

@@ -1,0 +1,106 @@
+"""What each generated sample contains: base URL, auth, parameters and body, for every request style."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+
+import pytest
+
+from src.core.errors import InputRejected
+from src.rag.codegen import PLACEHOLDER_BASE_URL, SUPPORTED_LANGUAGES, generate_samples
+from src.rag.types import ApiSpec, AuthScheme, Operation, RequestBody, SchemaField, SpecFormat
+from tests.codegen import sample_specs as specs
+
+
+def _codes(spec: ApiSpec, key: str) -> dict[str, str]:
+    return {s.language: s.code for s in generate_samples(spec, spec.operation(key))}
+
+
+def test_every_supported_language_is_generated_with_a_label():
+    spec = specs.stripe_like_spec()
+    samples = generate_samples(spec, spec.operation("POST /v1/refunds"))
+    assert [s.language for s in samples] == list(SUPPORTED_LANGUAGES)
+    assert all(s.label and s.code.endswith("\n") for s in samples)
+
+
+def test_language_aliases_and_unknown_language():
+    spec = specs.stripe_like_spec()
+    op = spec.operation("POST /v1/refunds")
+    assert [s.language for s in generate_samples(spec, op, ["py", "js", "bash", "python"])] == [
+        "python", "javascript", "curl"]
+    with pytest.raises(InputRejected, match="choose one of curl, python, javascript"):
+        generate_samples(spec, op, ["cobol"])
+
+
+def test_bearer_is_preferred_over_basic_and_path_parameters_become_named_variables():
+    codes = _codes(specs.stripe_like_spec(), "POST /v1/charges/{charge}/refund")
+    assert 'CHARGE = "<charge>"' in codes["python"]
+    assert 'f"{BASE_URL}/v1/charges/{CHARGE}/refund"' in codes["python"]
+    assert "CHARGE='<charge>'" in codes["curl"]
+    assert '"https://api.stripe.com/v1/charges/${CHARGE}/refund"' in codes["curl"]
+    assert '-H "Authorization: Bearer ${API_TOKEN}"' in codes["curl"]
+    assert "`${BASE_URL}/v1/charges/${CHARGE}/refund`" in codes["javascript"]
+    assert "process.env.API_TOKEN" in codes["javascript"]
+
+
+def test_basic_auth_uses_requests_auth_tuple_and_curl_user():
+    codes = _codes(specs.basic_auth_spec(), "DELETE /users/{user_id}")
+    assert "auth=(API_USERNAME, API_PASSWORD)" in codes["python"]
+    assert '-u "${API_USERNAME}:${API_PASSWORD}"' in codes["curl"]
+    assert "requests.delete(" in codes["python"]
+
+
+def test_spec_without_server_gets_a_placeholder_and_says_so():
+    spec = ApiSpec("Bare", "1", SpecFormat.OPENAPI_30, servers=("/api/v3",),
+                   operations=(Operation("GET", "/pets", summary="List pets"),))
+    codes = _codes(spec, "GET /pets")
+    for code in codes.values():
+        assert f"{PLACEHOLDER_BASE_URL}/api/v3" in code
+        assert "no absolute server URL" in code
+    assert "Authorization" not in codes["python"]
+
+
+def test_operation_servers_override_the_spec_servers():
+    op = Operation("GET", "/files", servers=("https://files.example.net/v2/",))
+    spec = ApiSpec("Two hosts", "1", SpecFormat.OPENAPI_30, servers=("https://api.example.net",), operations=(op,))
+    assert 'BASE_URL = "https://files.example.net/v2"' in _codes(spec, "GET /files")["python"]
+
+
+def test_postman_headers_and_auth_variable():
+    op = Operation("POST", "/v1/transfers", headers=(("Authorization", "Bearer {{TOKEN}}"),
+                                                     ("Content-Type", "application/json"), ("X-Idempotency", "abc")),
+                   request_body=RequestBody("application/json", raw_example='{"quote": 1}'))
+    spec = ApiSpec("Wise", "1", SpecFormat.POSTMAN, servers=("https://api.transferwise.com",), operations=(op,))
+    codes = _codes(spec, "POST /v1/transfers")
+    assert 'TOKEN = os.environ["TOKEN"]' in codes["python"]
+    assert '"X-Idempotency": "abc"' in codes["python"]
+    assert 'json={"quote": 1}' in codes["python"]
+    assert codes["curl"].count("Content-Type") == 1
+
+
+def test_cookie_key_multipart_and_raw_bodies():
+    spec = ApiSpec("Misc", "1", SpecFormat.OPENAPI_30, servers=("https://m.example.com",), operations=(
+        Operation("POST", "/upload", security=("c",), request_body=RequestBody(
+            "multipart/form-data", fields=(SchemaField("title", "string", True, example="@etc/passwd"),))),
+        Operation("PUT", "/note", request_body=RequestBody("text/plain", raw_example="hello")),
+    ), auth_schemes=(AuthScheme("c", "apiKey", location="cookie", param_name="session"),))
+    upload = _codes(spec, "POST /upload")
+    assert 'cookies={"session": API_KEY}' in upload["python"]
+    assert 'files={"title": [None, "@etc/passwd"]}' in upload["python"]
+    assert "--form-string title=@etc/passwd" in upload["curl"]
+    assert '--cookie "session=${API_KEY}"' in upload["curl"]
+    note = _codes(spec, "PUT /note")
+    assert 'data="hello"' in note["python"] and "--data-raw hello" in note["curl"]
+
+
+def test_every_operation_of_the_stripe_spec_yields_valid_python_and_shell():
+    spec, _real = specs.load_stripe_spec()
+    scripts = []
+    for op in spec.operations:
+        codes = {s.language: s.code for s in generate_samples(spec, op, ["python", "curl"])}
+        ast.parse(codes["python"], filename=op.key)
+        scripts.append(codes["curl"])
+    check = subprocess.run(["bash", "-n"], input="\n".join(scripts), text=True, capture_output=True, timeout=60)
+    assert check.returncode == 0, check.stderr
+    assert len(scripts) == len(spec.operations) >= 4
