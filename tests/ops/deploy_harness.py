@@ -19,7 +19,7 @@ from tests.ops.helpers import ROOT, STUBS
 CLOUD_CLIS = ("aws", "gcloud", "az", "doctl", "docker")
 # what the scripts may use from the system; nothing else is on PATH, so no real cloud CLI can run
 SYSTEM_TOOLS = ("bash", "env", "python3", "curl", "git", "sed", "tr", "mktemp", "rm", "dirname", "date",
-                "sleep", "cat", "head", "tail", "grep", "chmod", "mkdir", "basename")
+                "sleep", "cat", "head", "tail", "grep", "chmod", "mkdir", "basename", "awk", "find")
 
 
 def verb(command: list[str]) -> list[str]:
