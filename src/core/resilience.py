@@ -73,7 +73,9 @@ class CircuitBreaker:
                 log.info("breaker.half_open", breaker=self.name)
                 return
             wait = max(0.0, self.reset_s - (self._clock() - self._opened_at))
-        raise CircuitOpen(f"{self.subject} is paused after repeated failures; it will be tried again in {wait:.0f} s.")
+        raise CircuitOpen(
+            f"{self.subject} is paused after repeated failures; it will be tried again in {wait:.0f} s."
+        )
 
     def record_success(self) -> None:
         """Close the breaker and forget past failures."""
@@ -99,7 +101,9 @@ class CircuitBreaker:
         """Return the breaker's state for health panels and ``apiassist health --json``."""
         state = self.state
         with self._lock:
-            retry_in = max(0.0, self.reset_s - (self._clock() - self._opened_at)) if state is BreakerState.OPEN else 0.0
+            retry_in = 0.0
+            if state is BreakerState.OPEN:
+                retry_in = max(0.0, self.reset_s - (self._clock() - self._opened_at))
             return {
                 "state": state.value,
                 "consecutive_failures": self._failures,
@@ -141,7 +145,8 @@ class RetryPolicy:
 
     def retrying(self, name: str = "") -> Retrying:
         """Return a tenacity controller implementing this policy."""
-        backoff = wait_exponential_jitter(initial=self.backoff_s, max=self.backoff_max_s, jitter=self.jitter_s)
+        backoff = wait_exponential_jitter(initial=self.backoff_s, max=self.backoff_max_s,
+                                          jitter=self.jitter_s)
 
         def _log_retry(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None

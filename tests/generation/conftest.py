@@ -16,7 +16,7 @@ from tests.generation.fake_servers import FakeLLMServer, start_ollama_server, st
 REFUND = Hit(
     id="shop@1:op:POST /v1/refunds", api="shop@1", kind=ChunkKind.OPERATION, title="Create a refund",
     source="#/paths/~1v1~1refunds/post", score=0.91, method="POST", path="/v1/refunds",
-    text="POST /v1/refunds\nCreate a refund for a charge.\nBody: charge (string, required), amount (integer).",
+    text="POST /v1/refunds\nCreate a refund for a charge.\nBody: charge (string, required), amount (int).",
 )
 CHARGE = Hit(
     id="shop@1:op:GET /v1/charges/{id}", api="shop@1", kind=ChunkKind.OPERATION, title="Retrieve a charge",
@@ -29,7 +29,7 @@ OFFLINE = Answer(
     question=QUESTION,
     text="Call **POST /v1/refunds** with the charge id [#/paths/~1v1~1refunds/post].",
     sources=HITS,
-    code=(CodeSample(language="python", code="import httpx\nhttpx.post('https://api.shop.test/v1/refunds')"),),
+    code=(CodeSample(language="python", code="import httpx\nhttpx.post('https://shop.test/v1/refunds')"),),
 )
 
 
@@ -43,7 +43,8 @@ def fast_settings(**overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def config_for(url: str, kind: str = "openai", settings: Settings | None = None, **extra: object) -> ProviderConfig:
+def config_for(url: str, kind: str = "openai", settings: Settings | None = None,
+               **extra: object) -> ProviderConfig:
     """Return a provider configuration pointing at a test server, timeouts taken from settings."""
     s = settings or fast_settings()
     values: dict[str, object] = dict(
@@ -82,7 +83,8 @@ def servers() -> Iterator[Callable[..., tuple[str, FakeLLMServer]]]:
     """Start loopback LLM servers on demand; all are closed after the test."""
     started: list[FakeLLMServer] = []
 
-    def start(protocol: str = "openai", mode: object = "healthy", **kwargs: object) -> tuple[str, FakeLLMServer]:
+    def start(protocol: str = "openai", mode: object = "healthy",
+              **kwargs: object) -> tuple[str, FakeLLMServer]:
         starter = start_openai_server if protocol == "openai" else start_ollama_server
         url, server = starter(mode, **kwargs)  # type: ignore[arg-type]
         started.append(server)

@@ -42,7 +42,7 @@ class RecordedRequest:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
     body: Any
     mode: str
     at: float = field(default_factory=time.monotonic)
@@ -68,7 +68,8 @@ class FakeLLMServer(ThreadingHTTPServer):
         self._conns: set[socket.socket] = set()
         self.connections_accepted = 0
         self.set_mode(mode)
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -162,7 +163,8 @@ class _BaseHandler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         mode = self.server.next_mode()
-        self.server.requests.append(RecordedRequest("POST", self.path, dict(self.headers), body, mode))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server.requests.append(RecordedRequest("POST", self.path, headers, body, mode))
         if not self.path.endswith(self.chat_path):
             return self._json(404, self.error_body("not found"))
         self.dispatch(mode, body if isinstance(body, dict) else {})

@@ -120,7 +120,8 @@ def _status_of(exc: BaseException) -> int:
     return getattr(response, "status_code", 0) if response is not None else 0
 
 
-def error_for_status(status: int, detail: str, retry_after: float | None, config: ProviderConfig) -> ProviderError:
+def error_for_status(status: int, detail: str, retry_after: float | None,
+                     config: ProviderConfig) -> ProviderError:
     """Map an HTTP status from a provider to a one-sentence ProviderError."""
     where = config.where
     if status == 429:
@@ -130,7 +131,8 @@ def error_for_status(status: int, detail: str, retry_after: float | None, config
         return ProviderError(f"{where} returned a server error (HTTP {status}); try again later.",
                              retryable=True, retry_after=retry_after)
     if status in (401, 403):
-        return ProviderError(f"{where} rejected the credentials (HTTP {status}); check the configured API key.")
+        return ProviderError(f"{where} rejected the credentials (HTTP {status}); check the configured API "
+                             "key.")
     if status == 404:
         return ProviderError(f"{where} does not know model '{config.model}' (HTTP 404); check the model name "
                              "and base URL.")
@@ -168,8 +170,8 @@ def translate_error(exc: BaseException, config: ProviderConfig, watchdog: Attemp
     """Turn any vendor or transport exception into one ProviderError with a one-sentence message."""
     where, chain = config.where, _chain(exc)
     if watchdog.expired:
-        return ProviderTimeout(f"{where} did not finish answering within {config.timeout_s:g} s; try again or "
-                               "raise the timeout.")
+        return ProviderTimeout(f"{where} did not finish answering within {config.timeout_s:g} s; try again "
+                               "or raise the timeout.")
     if isinstance(exc, ProviderError):
         return exc
     status = _status_of(exc)
