@@ -1,0 +1,78 @@
+"""Example questions for one API, built from its own operations (shown after an upload)."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+from src.rag.types import ApiSpec, Operation
+
+MAX_QUESTION_CHARS = 120
+# Summaries that start with one of these read naturally after "How do I ...".
+_VERBS = {
+    "add", "approve", "archive", "attach", "cancel", "capture", "change", "check", "close", "complete", "confirm",
+    "copy", "count", "create", "delete", "detach", "disable", "download", "enable", "export", "fetch", "find",
+    "finalize", "generate", "get", "import", "invite", "list", "lookup", "mark", "modify", "move", "open", "pause",
+    "post", "publish", "put", "read", "redeem", "refund", "register", "reject", "remove", "rename", "replace",
+    "reset", "resume", "retrieve", "revoke", "run", "schedule", "search", "send", "set", "start", "stop", "submit",
+    "subscribe", "sync", "test", "update", "upload", "upsert", "validate", "verify", "void",
+}
+_TAG = re.compile(r"<[^>]*>")
+
+
+def example_questions(spec: ApiSpec, limit: int = 4) -> list[str]:
+    """Return up to `limit` natural questions about distinct areas of the API, auth first when declared."""
+    questions: list[str] = []
+    if spec.auth_schemes:
+        questions.append(f"How do I authenticate with {_clean(spec.title) or 'this API'}?")
+    for op in _spread(spec.operations):
+        if len(questions) >= limit:
+            break
+        question = question_for(op)
+        if question not in questions:
+            questions.append(question)
+    return questions[:limit]
+
+
+def question_for(op: Operation) -> str:
+    """Phrase one operation as the question a developer would ask to find it."""
+    summary = _clean(op.summary).rstrip(".")
+    first = summary.split(" ", 1)[0].lower() if summary else ""
+    if first in _VERBS:
+        return _cap(f"How do I {summary[0].lower()}{summary[1:]}?")
+    if summary:
+        return _cap(f"How do I use {op.method} {op.path} ({summary})?")
+    return _cap(f"How do I call {op.method} {op.path}?")
+
+
+def _spread(operations: tuple[Operation, ...]) -> list[Operation]:
+    """Order operations round-robin across tags (or first path segment) so examples cover different areas."""
+    groups: OrderedDict[str, list[Operation]] = OrderedDict()
+    usable = [o for o in operations if not o.deprecated and not o.is_webhook]
+    # Operations with a summary first: they make readable questions.
+    for op in sorted(usable, key=lambda o: (not o.summary, o.path, o.method)):
+        groups.setdefault(_area(op), []).append(op)
+    ordered: list[Operation] = []
+    while any(groups.values()):
+        for ops in groups.values():
+            if ops:
+                ordered.append(ops.pop(0))
+    return ordered
+
+
+def _area(op: Operation) -> str:
+    if op.tags:
+        return op.tags[0].lower()
+    parts = [p for p in op.path.split("/") if p and not p.startswith("{") and not re.fullmatch(r"v\d+(\.\d+)?", p)]
+    return parts[0].lower() if parts else ""
+
+
+def _clean(text: str) -> str:
+    """Reduce spec text to one plain line: no HTML tags, no Markdown emphasis, single spaces."""
+    plain = _TAG.sub(" ", text or "")
+    plain = re.sub(r"[`*_#>\[\]]", "", plain)
+    return " ".join(plain.split())
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= MAX_QUESTION_CHARS else text[: MAX_QUESTION_CHARS - 2].rstrip() + "…?"

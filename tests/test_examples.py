@@ -1,0 +1,29 @@
+"""Example questions come from the API's own operations, spread over its areas, auth first."""
+
+from __future__ import annotations
+
+from src.rag.examples import example_questions, question_for
+from src.rag.types import ApiSpec, AuthScheme, Operation, SpecFormat
+
+
+def test_examples_cover_distinct_tags_and_start_with_auth():
+    spec = ApiSpec(title="Pet <b>Store</b>", version="1", format=SpecFormat.OPENAPI_30,
+                   auth_schemes=(AuthScheme("key", "apiKey"),), operations=(
+        Operation("GET", "/pets", summary="List pets", tags=("pets",)),
+        Operation("POST", "/pets", summary="Create a pet", tags=("pets",)),
+        Operation("GET", "/stores/{id}", summary="Find a store by id", tags=("stores",)),
+        Operation("DELETE", "/old", summary="Remove old things", tags=("legacy",), deprecated=True),
+        Operation("GET", "/users", tags=("users",)),
+    ))
+    qs = example_questions(spec, limit=4)
+    assert qs[0] == "How do I authenticate with Pet Store?"
+    assert "How do I list pets?" in qs and "How do I find a store by id?" in qs
+    assert "How do I create a pet?" not in qs  # one per area before a second from the same tag
+    assert "How do I call GET /users?" in qs
+    assert not any("old" in q for q in qs)  # deprecated operations are not suggested
+
+
+def test_question_phrasing_for_non_verb_summaries_is_capped():
+    op = Operation("GET", "/v1/balance", summary="The balance object. " + "x" * 300)
+    q = question_for(op)
+    assert q.startswith("How do I use GET /v1/balance (The balance object.") and len(q) <= 120
