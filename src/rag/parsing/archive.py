@@ -56,10 +56,11 @@ def _too_big(name: str, limits: ArchiveLimits) -> InputRejected:
 
 def _decompress(name: str, data: bytes, limits: ArchiveLimits) -> bytes:
     """Decompress a gzip/bzip2/xz stream, stopping at the size limit (decompression bombs)."""
-    opener = gzip.GzipFile if data[:2] == b"\x1f\x8b" else bz2.BZ2File if data[:3] == b"BZh" else lzma.LZMAFile
+    raw = io.BytesIO(data)
     out = io.BytesIO()
     try:
-        with opener(fileobj=io.BytesIO(data)) as stream:  # type: ignore[call-arg]
+        opened = gzip.GzipFile(fileobj=raw) if data[:2] == b"\x1f\x8b" else bz2.BZ2File(raw) if data[:3] == b"BZh" else lzma.LZMAFile(raw)
+        with opened as stream:
             while chunk := stream.read(_CHUNK):
                 out.write(chunk)
                 if out.tell() > limits.max_bytes:

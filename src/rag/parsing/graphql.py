@@ -20,6 +20,7 @@ from graphql import (
     get_named_type,
     is_leaf_type,
     parse,
+    value_from_ast_untyped,
 )
 from graphql.language import DocumentNode, NamedTypeNode, TypeDefinitionNode, visit, Visitor
 
@@ -41,7 +42,7 @@ class GraphQLParser:
         warnings: list[str] = []
         schema = _introspected(doc) if doc.data is not None else _from_sdl(doc, warnings)
         ops = [op for kind, method in _ROOTS for op in _root_ops(schema, kind, method)]
-        roots = {getattr(schema, f"{kind}_type").name for kind, _ in _ROOTS if getattr(schema, f"{kind}_type")}
+        roots = {getattr(schema, f"{kind}_type").name for kind, _ in _ROOTS if isinstance(getattr(schema, f"{kind}_type"), GraphQLObjectType)}
         schemas = [_schema_def(t) for name, t in schema.type_map.items() if not name.startswith("__") and name not in roots and name not in _BUILTIN]
         if not ops:
             warnings.append("The schema declares no query, mutation or subscription fields, so it has no operations.")
@@ -73,7 +74,7 @@ def _introspected(doc: SourceDocument) -> GraphQLSchema:
 def _from_sdl(doc: SourceDocument, warnings: list[str]) -> GraphQLSchema:
     """Parse SDL; types it uses but never defines become custom scalars (with a warning)."""
     try:
-        ast = parse(doc.text, no_location=False)
+        ast = parse(doc.text, no_location=True)
     except GraphQLError as err:
         where = f" at line {err.locations[0].line}, column {err.locations[0].column}" if err.locations else ""
         raise SpecError(f"{doc.name}: GraphQL syntax error{where}: {_first_line(err).removeprefix('Syntax Error: ')}; fix the schema and upload it again.") from None
@@ -112,7 +113,7 @@ def _first_line(err: Exception) -> str:
 def _root_ops(schema: GraphQLSchema, kind: str, method: str) -> list[Operation]:
     """Describe every field of one root type as an operation."""
     root = getattr(schema, f"{kind}_type")
-    if root is None:
+    if not isinstance(root, GraphQLObjectType):
         return []
     return [_operation(root.name, kind, method, name, field) for name, field in root.fields.items()]
 
@@ -140,12 +141,24 @@ def _operation(root: str, kind: str, method: str, name: str, field: Any) -> Oper
 
 def _argument(name: str, arg: Any) -> Parameter:
     """Describe one argument as a parameter in location `argument`."""
-    default = None if arg.default_value is Undefined else _plain(arg.default_value)
+    default = _default(arg)
     named = get_named_type(arg.type)
     enum = tuple(named.values) if isinstance(named, GraphQLEnumType) else ()
     return Parameter(name=name, location="argument", required=isinstance(arg.type, GraphQLNonNull) and default is None,
                      type=str(arg.type), description=(arg.description or "").strip(), enum=enum[:100], default=default,
                      deprecated=getattr(arg, "deprecation_reason", None) is not None)
+
+
+def _default(arg: Any) -> Any:
+    """Return an argument's or input field's default as plain data (None when it has none)."""
+    if arg.default_value is not Undefined:
+        return _plain(arg.default_value)
+    holder = getattr(arg, "default", None)
+    if holder is None:
+        return None
+    if holder.value is not Undefined:
+        return _plain(holder.value)
+    return _plain(value_from_ast_untyped(holder.literal)) if holder.literal is not None else None
 
 
 def _plain(value: Any) -> Any:
@@ -163,8 +176,8 @@ def _fields(named: Any) -> tuple[SchemaField, ...]:
     """Describe the fields of an object, interface or input type."""
     if isinstance(named, GraphQLInputObjectType):
         return tuple(SchemaField(name=n, type=str(f.type), description=(f.description or "").strip(),
-                                 required=isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined,
-                                 default=None if f.default_value is Undefined else _plain(f.default_value))
+                                 required=isinstance(f.type, GraphQLNonNull) and _default(f) is None,
+                                 default=_default(f))
                      for n, f in named.fields.items())
     if isinstance(named, (GraphQLObjectType, GraphQLInterfaceType)):
         return tuple(SchemaField(name=n, type=str(f.type), description=(f.description or "").strip(),

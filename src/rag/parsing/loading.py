@@ -58,6 +58,8 @@ class SpecLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
 
 SpecLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 SpecLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
+SpecLoader.add_constructor("tag:yaml.org,2002:binary", _construct_str)
+SpecLoader.add_constructor("tag:yaml.org,2002:set", lambda loader, node: list(_drain(_construct_mapping(loader, node))[0]))
 
 
 class LenientLoader(SpecLoader):

@@ -136,12 +136,14 @@ def _schemas(data: dict[str, Any], file: str, reader: SchemaReader, swagger: boo
 def _auth_schemes(data: dict[str, Any], file: str, resolver: RefResolver, swagger: bool) -> list[AuthScheme]:
     """Describe the declared security schemes."""
     if swagger:
-        container, base = data.get("securityDefinitions"), ("securityDefinitions",)
+        container, cfile, base = data.get("securityDefinitions"), file, ("securityDefinitions",)
     else:
-        container, base = as_dict(resolver.deref(data.get("components"), file)[0]).get("securitySchemes"), ("components", "securitySchemes")
+        components, cfile = resolver.deref(data.get("components"), file)
+        container, base = as_dict(components).get("securitySchemes"), ("components", "securitySchemes")
+    container, cfile = resolver.deref(container, cfile)
     out = []
-    for name, node in as_dict(resolver.deref(container, file)[0]).items():
-        scheme = as_dict(resolver.deref(node, file)[0])
+    for name, node in as_dict(container).items():
+        scheme = as_dict(resolver.deref(node, cfile)[0])
         kind = text_of(scheme.get("type")) or "unknown"
         http_scheme = text_of(scheme.get("scheme")).lower()
         if kind == "basic":

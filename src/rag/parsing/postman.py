@@ -96,10 +96,11 @@ def _variables(raw: list[Any], redactor: Redactor) -> dict[str, str]:
 
 
 def _servers(ops: list[Operation], reader: RequestReader) -> tuple[str, ...]:
-    """Order request base URLs: absolute ones first, most used first; unresolved `{{host}}` ones after."""
+    """Return the absolute base URLs requests use, most used first; unresolved `{{host}}` ones only if none is absolute."""
     counts = Counter(reader.bases.get(op.pointer, "") for op in ops)
     bases = [b for b, _ in counts.most_common() if b]
-    return tuple(sorted(bases, key=lambda b: not b.startswith(("http://", "https://"))))
+    absolute = tuple(b for b in bases if b.startswith(("http://", "https://")))
+    return absolute or tuple(bases)
 
 
 def _with_server(op: Operation, servers: tuple[str, ...], reader: RequestReader) -> Operation:

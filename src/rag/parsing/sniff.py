@@ -10,17 +10,16 @@ from src.rag.parsing.loading import check_shape, load_json, load_yaml
 from src.rag.types import SpecFormat
 
 _SPEC_LINE = re.compile(r"""^["']?(openapi|swagger)["']?\s*:""", re.MULTILINE)
-_YAML_KEY = re.compile(r"""^(?:---\s*$|%YAML|["']?[\w$./-]+["']?\s*:(?:\s|$))""")
-_SDL = re.compile(r"^\s*(?:extend\s+)?(?:schema|type|interface|input|enum|union|scalar|directive)\b[^:\n]*(?:[{=@]|$)", re.MULTILINE)
+_KEY_LINE = re.compile(r"""^\s*(?:-\s+)?["']?[\w$./{}~-]+["']?\s*:(?:\s|$)|^(?:---|\.\.\.)\s*$|^%YAML""")
+_SDL_START = re.compile(r"""^\s*(?:"|(?:extend\s+)?(?:schema|type|interface|input|enum|union|scalar|directive)\b)""")
 _SDL_BLOCK = re.compile(r"^\s*(?:extend\s+)?(?:schema|type|interface|input|enum)\b[^:\n]*\{", re.MULTILINE)
-_MD_SIGNS = re.compile(r"^(?:#{1,6}\s|```|~~~|\s*[-*]\s|\s*\d+\.\s|={3,}|-{3,})", re.MULTILINE)
 
 
 def archive_kind(data: bytes) -> str:
     """Return 'zip', 'tar' or 'gzip' when the bytes are an archive or compressed stream, else ''."""
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return "zip"
-    if data[:2] == b"\x1f\x8b" or data[:3] == b"BZh" or data[:6] == b"\xfd7zXZ\x00":
+    if data[:2] == b"\x1f\x8b" or (data[:3] == b"BZh" and data[4:10] == b"1AY&SY") or data[:6] == b"\xfd7zXZ\x00":
         return "gzip"
     if len(data) > 262 and data[257:262] == b"ustar":
         return "tar"
@@ -62,27 +61,19 @@ def detect(name: str, text: str) -> tuple[SpecFormat, Any]:
         return classify(name, data), data
     if _looks_like_sdl(stripped):
         return SpecFormat.GRAPHQL, None
-    if _SPEC_LINE.search(text) or _YAML_KEY.match(_first_content_line(stripped)):
-        return _detect_yaml(name, text)
-    return SpecFormat.MARKDOWN, None
-
-
-def _detect_yaml(name: str, text: str) -> tuple[SpecFormat, Any]:
-    """Load YAML; a mapping that is no spec becomes prose only if it reads like prose."""
-    if not _SPEC_LINE.search(text) and _MD_SIGNS.search(text) and not _mostly_yaml(text):
-        return SpecFormat.MARKDOWN, None
-    data = load_yaml(name, text)
-    check_shape(name, data)
-    if isinstance(data, (dict, list)):
-        return classify(name, data), data
+    if _SPEC_LINE.search(text) or _mostly_yaml(text):
+        data = load_yaml(name, text)
+        check_shape(name, data)
+        if isinstance(data, (dict, list)):
+            return classify(name, data), data
     return SpecFormat.MARKDOWN, None
 
 
 def _mostly_yaml(text: str) -> bool:
-    """Tell whether most non-blank lines look like YAML keys or list items."""
-    lines = [ln for ln in text.splitlines()[:200] if ln.strip() and not ln.lstrip().startswith("#")]
-    yamlish = sum(1 for ln in lines if re.match(r"\s*(?:-\s+)?[\w$\"'./-]+\s*:(\s|$)", ln) or ln.lstrip().startswith("- "))
-    return bool(lines) and yamlish * 2 > len(lines)
+    """Tell whether most non-blank, non-comment lines are YAML `key:` lines (prose and bullets are not)."""
+    lines = [ln for ln in text.splitlines()[:300] if ln.strip() and not ln.lstrip().startswith("#")]
+    keyed = sum(1 for ln in lines if _KEY_LINE.match(ln))
+    return bool(lines) and keyed * 2 > len(lines)
 
 
 def _first_content_line(text: str) -> str:
@@ -94,10 +85,10 @@ def _first_content_line(text: str) -> str:
 
 
 def _looks_like_sdl(text: str) -> bool:
-    """Tell GraphQL SDL from YAML and prose: type blocks and no `key: value` top-level lines."""
-    if _SPEC_LINE.search(text):
+    """Tell GraphQL SDL from YAML and prose: it starts with a definition (or description) and has type blocks."""
+    if _SPEC_LINE.search(text) or not _SDL_START.match(_first_content_line(text)):
         return False
-    return bool(_SDL_BLOCK.search(text)) and len(_SDL.findall(text[:200_000])) >= 1 and not _YAML_KEY.match(_first_content_line(text))
+    return bool(_SDL_BLOCK.search(text))
 
 
 def classify(name: str, data: Any) -> SpecFormat:
