@@ -104,3 +104,39 @@ def test_every_operation_of_the_stripe_spec_yields_valid_python_and_shell():
     check = subprocess.run(["bash", "-n"], input="\n".join(scripts), text=True, capture_output=True, timeout=60)
     assert check.returncode == 0, check.stderr
     assert len(scripts) == len(spec.operations) >= 4
+
+
+def test_graphql_input_objects_enums_and_missing_server():
+    from src.rag.types import Parameter, Protocol, SchemaDef
+
+    doc = "mutation AddComment($input: AddCommentInput!, $state: IssueState!) {\n  addComment(input: $input) { id }\n}\n"
+    op = Operation("MUTATION", "addComment", protocol=Protocol.GRAPHQL, graphql_document=doc,
+                   parameters=(Parameter("input", "argument", True, "AddCommentInput!"),
+                               Parameter("state", "argument", True, "IssueState!")))
+    spec = ApiSpec("GitHub", "1", SpecFormat.GRAPHQL, operations=(op,), schemas=(
+        SchemaDef("AddCommentInput", type="input", fields=(SchemaField("body", "String!", True),
+                                                            SchemaField("clientMutationId", "String"),
+                                                            SchemaField("labels", "[ID!]!", True))),
+        SchemaDef("IssueState", type="enum", enum=("CLOSED", "OPEN"))))
+    codes = _codes(spec, "MUTATION addComment")
+    python = codes["python"]
+    assert 'BASE_URL = "https://api.example.com/graphql"' in python
+    assert "cannot declare authentication" in python
+    assert '"variables": {"input": {"body": "<body>", "labels": ["<labels>"]}, "state": "CLOSED"}' in python
+    namespace: dict = {}
+    exec(compile(python.split("response = ")[0].split("import requests")[1], "sample", "exec"), namespace)
+    assert namespace["QUERY"] == doc  # the document survives line splitting exactly
+
+
+def test_multiline_raw_body_keeps_its_text_and_one_content_type():
+    body = 'line "one"\n  line two\n'
+    op = Operation("POST", "/raw", headers=(("Content-Type", "text/csv"),),
+                   request_body=RequestBody("text/csv", raw_example=body), summary="GET /raw")
+    spec = ApiSpec("Raw", "1", SpecFormat.POSTMAN, servers=("https://r.example.com",), operations=(op,))
+    codes = _codes(spec, "POST /raw")
+    assert codes["python"].startswith("# POST /raw\n")  # a request name like "GET /raw" is not repeated
+    namespace: dict = {}
+    exec(compile(codes["python"].split("response = ")[0].split("import requests")[1], "sample", "exec"), namespace)
+    assert namespace["PAYLOAD"] == body
+    for code in codes.values():
+        assert code.lower().count("content-type") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from src.core.errors import InputRejected
@@ -11,6 +12,7 @@ from src.rag.types import ApiSpec, CodeSample, Operation
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("curl", "python", "javascript")
 DEFAULT_LANGUAGES: tuple[str, ...] = SUPPORTED_LANGUAGES
+_ENDPOINT_LIKE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE)\s+/")
 _ALIASES = {"py": "python", "python3": "python", "js": "javascript", "node": "javascript",
             "shell": "curl", "bash": "curl", "sh": "curl"}
 
@@ -37,6 +39,9 @@ def generate_samples(
 def sample_title(op: Operation) -> str:
     """Return the one-line caption of a sample: summary and ``METHOD /path``."""
     summary = op.summary.strip().rstrip(".")
+    # Postman request names are often just "GET /quotes"; repeating them beside the real key only confuses.
+    if _ENDPOINT_LIKE.match(summary):
+        summary = ""
     return f"{summary}: {op.key}" if summary else op.key
 
 

@@ -65,7 +65,7 @@ def _python(model: RequestModel) -> dict[str, Any]:
         headers.insert(0, (q.py_str(auth.name), auth.env))
     elif auth and auth.kind == AuthKind.QUERY:
         params.append((q.py_str(auth.name), auth.env))
-    if model.body_kind == BodyKind.RAW and model.content_type:
+    if model.body_kind == BodyKind.RAW and model.content_type and not _has_header(model, "content-type"):
         headers.append(('"Content-Type"', q.py_str(model.content_type)))
     form: dict[str, Any] = {}
     for key, value in model.form:
@@ -77,7 +77,8 @@ def _python(model: RequestModel) -> dict[str, Any]:
         "params": _py_mapping(params),
         "form_dict": form,
         "multipart": {k: (None, str(v)) for k, v in model.form},
-        "graphql_lines": _graphql_lines(model),
+        "text_block": _text_lines(model),
+        "text_block_name": "QUERY" if model.graphql else "PAYLOAD",
     }
 
 
@@ -86,12 +87,17 @@ def _py_mapping(items: list[tuple[str, str]]) -> str:
     return q.wrap("{", [f"{k}: {v}" for k, v in items], "}", 4) if items else ""
 
 
-def _graphql_lines(model: RequestModel) -> list[str]:
-    """Split the document into lines that each keep their newline, for implicit string concatenation."""
-    if not model.graphql:
+def _text_lines(model: RequestModel) -> list[str]:
+    """Split a GraphQL document or multi-line raw body into lines that keep their newline."""
+    text = model.body["query"] if model.graphql else model.body if model.body_kind == BodyKind.RAW else ""
+    if "\n" not in str(text) and not model.graphql:
         return []
-    lines = str(model.body["query"]).split("\n")
-    return [line + "\n" for line in lines[:-1]] + [lines[-1]]
+    lines = str(text).split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
+def _has_header(model: RequestModel, name: str) -> bool:
+    return any(n.lower() == name for n, _ in model.headers)
 
 
 def _javascript(model: RequestModel) -> dict[str, Any]:
@@ -104,7 +110,8 @@ def _javascript(model: RequestModel) -> dict[str, Any]:
         header = _js_auth_header(auth)
         headers = ([header] if header else []) + headers
     if model.body_kind == BodyKind.JSON or (model.body_kind == BodyKind.RAW and model.content_type):
-        headers.append(("Content-Type", q.js_str(model.content_type or "application/json")))
+        if not _has_header(model, "content-type"):
+            headers.append(("Content-Type", q.js_str(model.content_type or "application/json")))
     return {
         "js_url": "`${BASE_URL}" + parts + "`" if parts else "BASE_URL",
         "params_list": params,
@@ -164,7 +171,8 @@ def _curl_body(model: RequestModel) -> list[str]:
         # --form-string never treats a leading @ or < as "read this file".
         return ["--form-string " + q.sh(f"{k}={v}") for k, v in model.form]
     if kind == BodyKind.RAW:
-        return ["-H " + q.sh("Content-Type: " + model.content_type), "--data-raw " + q.sh(str(model.body))]
+        header = [] if _has_header(model, "content-type") else ["-H " + q.sh("Content-Type: " + model.content_type)]
+        return header + ["--data-raw " + q.sh(str(model.body))]
     return []
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from src.rag.codegen.auth import AuthPlan, plan_auth
-from src.rag.codegen.values import body_value, form_pairs, sample_value
+from src.rag.codegen.values import body_value, form_pairs, graphql_value, sample_value
 from src.rag.types import ApiSpec, Operation, Protocol, SpecFormat
 
 PLACEHOLDER_BASE_URL = "https://api.example.com"
@@ -55,7 +55,7 @@ class RequestModel:
 
     method: str
     base_url: str
-    base_url_note: str
+    notes: tuple[str, ...]
     path_parts: tuple[UrlPart, ...]
     path_vars: tuple[PathVar, ...] = ()
     query: tuple[tuple[str, Any], ...] = ()
@@ -81,11 +81,11 @@ def build_request(spec: ApiSpec, op: Operation, base_url: str | None = None) -> 
     auth = plan_auth(spec, op)
     reserved = {auth.env, auth.env_password} if auth else set()
     parts, path_vars = ((), ()) if is_graphql else _path(op, reserved)
-    kind, body, content_type = _graphql_body(op) if is_graphql else _body(op)
+    kind, body, content_type = _graphql_body(spec, op) if is_graphql else _body(op)
     return RequestModel(
         method="POST" if is_graphql else _method(op.method),
         base_url=base,
-        base_url_note=note,
+        notes=tuple(n for n in (note, _auth_note(is_graphql, auth)) if n),
         path_parts=parts,
         path_vars=path_vars,
         query=() if is_graphql else _query(spec, op),
@@ -103,11 +103,20 @@ def _base_url(spec: ApiSpec, op: Operation, override: str | None) -> tuple[str, 
     if override:
         return override.rstrip("/"), ""
     server = (op.servers or spec.servers or ("",))[0].strip()
+    # GraphQL schemas never name their endpoint; /graphql is where almost every server puts it.
+    placeholder = PLACEHOLDER_BASE_URL + ("/graphql" if op.protocol == Protocol.GRAPHQL else "")
     if re.match(r"^https?://", server, re.IGNORECASE):
         return server.rstrip("/"), ""
     suffix = server.rstrip("/") if server.startswith("/") else ""
     note = "The spec declares no absolute server URL: replace this placeholder with the API's base URL."
-    return PLACEHOLDER_BASE_URL + suffix, note
+    return placeholder + suffix, note
+
+
+def _auth_note(is_graphql: bool, auth: AuthPlan | None) -> str:
+    if is_graphql and auth is None:
+        return ("A GraphQL schema cannot declare authentication: add the header your server expects, "
+                "often Authorization: Bearer <token>.")
+    return ""
 
 
 def _method(method: str) -> str:
@@ -199,7 +208,8 @@ def _body(op: Operation) -> tuple[BodyKind, Any, str]:
     return BodyKind.RAW, raw or "<request body>", ctype
 
 
-def _graphql_body(op: Operation) -> tuple[BodyKind, Any, str]:
+def _graphql_body(spec: ApiSpec, op: Operation) -> tuple[BodyKind, Any, str]:
+    schemas = {s.name: s for s in spec.schemas}
     variables = {}
     for p in op.parameters:
         if p.location != "argument":
@@ -207,6 +217,8 @@ def _graphql_body(op: Operation) -> tuple[BodyKind, Any, str]:
         # Only variables the document declares can be sent; optional ones stay unset (null).
         declared = re.search(r"\$" + re.escape(p.name) + r"\b", op.graphql_document or "")
         if declared and (p.required or p.type.strip().endswith("!")):
-            variables[p.name] = sample_value(p.name, p.type, p.enum, p.default, p.example)
+            hinted = p.example is not None or p.default is not None or p.enum
+            variables[p.name] = (sample_value(p.name, p.type, p.enum, p.default, p.example) if hinted
+                                 else graphql_value(p.name, p.type, schemas))
     document = op.graphql_document or f"{op.method.lower()} {{ {op.path} }}"
     return BodyKind.JSON, {"query": document, "variables": variables}, "application/json"

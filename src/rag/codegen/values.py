@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from src.rag.types import RequestBody, SchemaField
+from src.rag.types import RequestBody, SchemaDef, SchemaField
 
 # How many optional body fields to show when the schema marks none as required (Stripe marks almost nothing).
 MAX_OPTIONAL_FIELDS = 3
@@ -163,3 +163,18 @@ def form_scalar(value: Any) -> Any:
     if value is None:
         return ""
     return value if isinstance(value, (int, float, str)) else str(value)
+
+
+def graphql_value(name: str, type_text: str, schemas: dict[str, SchemaDef], depth: int = 3) -> Any:
+    """Build a GraphQL variable value: input objects from their required fields, enums by their first value."""
+    inner = re.sub(r"[\[\]!\s]", "", type_text or "")
+    is_list = "[" in (type_text or "")
+    schema = schemas.get(inner)
+    if schema is None or depth <= 0:
+        value = placeholder(name, inner)
+    elif schema.enum:
+        value = schema.enum[0]
+    else:
+        value = {f.name: graphql_value(f.name, f.type, schemas, depth - 1) for f in schema.fields
+                 if f.required and not f.deprecated}
+    return [value] if is_list else value

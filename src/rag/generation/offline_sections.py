@@ -14,6 +14,7 @@ from src.rag.types import ApiSpec, AuthScheme, Operation, Parameter, SchemaField
 MAX_REQUIRED = 12
 MAX_OPTIONAL = 5
 _OPENAPI = {SpecFormat.OPENAPI_30, SpecFormat.OPENAPI_31, SpecFormat.SWAGGER_20}
+_CLAIM = re.compile(r"(\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE)\s+|\\#)/")
 _WHERE = {"path": "the path", "summary": "the summary", "description": "the description",
           "parameters": "the parameter names"}
 
@@ -28,8 +29,12 @@ def md_code(text: Any) -> str:
 
 
 def md_prose(text: str, limit: int = 220) -> str:
-    """Return description text as one escaped line: tags and link targets dropped, length capped."""
-    return escape_markdown(truncate(plain(text), limit))
+    """Return description text as one escaped line: tags and link targets dropped, length capped.
+
+    Endpoint-like text in spec prose (``GET /quotes`` in a Postman request name) is quoted, not claimed by
+    the answer, so its slash is escaped: it renders the same but is not taken for an endpoint mention.
+    """
+    return _CLAIM.sub(r"\1\\/", escape_markdown(truncate(plain(text), limit)))
 
 
 def md_fence(code: str, language: str) -> str:
@@ -54,7 +59,9 @@ def sub_pointer(spec: ApiSpec, op: Operation, *parts: str) -> str:
 
 def summary_of(op: Operation) -> str:
     """Return the operation's summary, or the first sentence of its description when it has none."""
-    return (op.summary or first_sentence(op.description, 120)).strip().rstrip(".")
+    # Postman request names are often just "GET /quotes", which the heading already says.
+    summary = "" if _CLAIM.match(op.summary.strip() + " ") else op.summary
+    return (summary or first_sentence(op.description, 120)).strip().rstrip(".")
 
 
 def why_line(cand: Candidate) -> str:
