@@ -198,9 +198,12 @@ def retry_stream(open_stream: Callable[[], Generator[T, None, R]], policy: Retry
                 stream.close()
                 raise
     assert stream is not None
-    yield first  # type: ignore[misc]
-    # Past the first item nothing is retried: the consumer has already shown it.
-    return (yield from stream)
+    try:
+        yield first  # type: ignore[misc]
+        # Past the first item nothing is retried: the consumer has already shown it.
+        return (yield from stream)
+    finally:
+        stream.close()  # release the connection now, not whenever the garbage collector runs
 
 
 def guarded_stream(breaker: CircuitBreaker, policy: RetryPolicy,

@@ -207,17 +207,21 @@ class _BaseHandler(BaseHTTPRequestHandler):
                 return
             if mode == "slow" and i:
                 self._sleep(self.server.delay_s)
-            self._chunk(self.delta_event(body, token))
+            if not self._chunk(self.delta_event(body, token)):
+                return  # the client hung up: stop like a real server would
         for event in self.final_events(body, len(tokens)):
             self._chunk(event)
         self._end()
 
-    def _chunk(self, data: bytes) -> None:
+    def _chunk(self, data: bytes) -> bool:
+        """Send one chunk; return False once the client has gone away."""
         try:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
+            return True
         except OSError:
             self.close_connection = True
+            return False
 
     def _end(self) -> None:
         self._chunk(b"")

@@ -196,6 +196,21 @@ def test_stream_cut_keeps_partial_text_then_sources_and_code(servers) -> None:
     assert len(server.requests) == 1  # never retried after the first token
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_reader_that_stops_early_leaves_nothing_behind(servers, protocol: str) -> None:
+    url, server = servers(protocol, "slow", delay_s=0.5)  # the full answer would take 6 s
+    router = router_for(config_for(url, protocol, timeout_s=10.0))
+    threads_before = threading.active_count()
+    stream = router.stream(QUESTION, HITS, OFFLINE)
+    first = next(stream)
+    assert isinstance(first, TextDelta)
+    stream.close()  # e.g. the user left the page mid-answer
+    # The client hangs up at once; the server notices on its next write, well before the 6 s.
+    assert wait_until(lambda: server.open_connections == 0, timeout_s=1.5)
+    assert wait_until(lambda: threading.active_count() <= threads_before, timeout_s=1.5)
+    assert router.health()[0]["state"] == "closed"  # the provider did nothing wrong
+
+
 def test_a_hanging_provider_mid_stream_is_cut_at_the_deadline(servers) -> None:
     url, _ = servers("ollama", "slow", delay_s=0.3)
     router = router_for(config_for(url, "ollama", timeout_s=0.7))

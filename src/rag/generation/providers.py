@@ -52,14 +52,15 @@ class LangChainProvider:
     def stream(self, messages: Sequence[ChatMessage]) -> TextStream:
         """Stream the answer as text deltas and return the usage the server reported, if any."""
         watchdog = AttemptWatchdog(self.config.timeout_s)
-        emitted, usage = False, None
+        emitted, usage, chunks = False, None, None
         log.info("llm.attempt", provider=self.name, model=self.config.model)
         try:
             # Building the client (and importing the SDK the first time) is not the server's time.
             model, release = self._open(watchdog)
             try:
                 with watchdog:
-                    for chunk in model.stream(_to_langchain(messages)):
+                    chunks = model.stream(_to_langchain(messages))
+                    for chunk in chunks:
                         watchdog.check()
                         usage = _usage_of(chunk) or usage
                         text = chunk.text
@@ -67,6 +68,8 @@ class LangChainProvider:
                             emitted = True
                             yield text
             finally:
+                if chunks is not None:
+                    chunks.close()  # ends the HTTP response even when the reader stopped early
                 release()
         except Exception as exc:
             err = translate_error(exc, self.config, watchdog, emitted)

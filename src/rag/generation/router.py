@@ -23,7 +23,7 @@ from typing import Any
 from src.core.config import Settings
 from src.core.errors import ProviderError
 from src.core.logging import get_logger
-from src.core.resilience import CircuitBreaker, RetryPolicy, guarded_stream
+from src.core.resilience import BreakerState, CircuitBreaker, RetryPolicy, guarded_stream
 from src.rag.generation import answers
 from src.rag.generation.base import (
     ChatMessage, Final, GenerationEvent, LLMProvider, ProviderConfig, TextDelta, display_url,
@@ -104,7 +104,7 @@ class GenerationRouter:
         """Return a standalone question for retrieval; one LLM attempt at most, else the heuristic."""
         if not needs_condensing(question, history):
             return question
-        slot = next((s for s in self.slots if s.breaker.state.value == "closed"), None)
+        slot = next((s for s in self.slots if s.breaker.state is BreakerState.CLOSED), None)
         if slot is not None:
             messages = condense_messages(question, history)
             try:
