@@ -125,3 +125,15 @@ def test_wait_bound_follows_the_documented_formula(tmp_path) -> None:
     # A x (connect + total) + sum_i max(min(b0*2^(i-1) + j, b_max), c_ra) = 3 x 10 + 5 + 5
     assert router.wait_bound_s() == pytest.approx(40.0)
     assert router.wait_bound_s() < 60
+
+
+def test_signature_tells_provider_setups_apart_without_secrets() -> None:
+    def signature(**overrides: object) -> str:
+        return GenerationRouter.from_settings(fast_settings(**overrides)).signature()
+
+    first = signature(llm_provider="openai", llm_model="a", llm_api_key="sk-sig-secret")
+    assert first == signature(llm_provider="openai", llm_model="a", llm_api_key="sk-other")
+    assert first != signature(llm_provider="openai", llm_model="b")
+    assert first != signature(llm_provider="openai", llm_model="a", llm_temperature=0.9)
+    assert "sk-sig-secret" not in first and "gpt" not in first
+    assert signature(llm_provider="offline") == "offline"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from src.rag.generation.base import Final, TextDelta
+from src.rag.generation.events import Final, TextDelta
 from src.rag.generation.router import GenerationRouter
 from src.rag.types import Answer
 from tests.generation.conftest import (

@@ -1,4 +1,4 @@
-"""Shared types of the generation package: messages, provider configuration, the LLMProvider seam, events."""
+"""Shared types of the generation package: messages, provider configuration, the LLMProvider seam."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
-from src.rag.types import Answer, Usage
+from src.rag.types import Usage
 
 # A provider stream yields text deltas and returns the provider-reported usage (None when absent).
 TextStream = Generator[str, None, Usage | None]
@@ -90,19 +90,3 @@ class LLMProvider(Protocol):
         """Stream the answer as text deltas; return the reported usage; raise only ProviderError."""
         ...
 
-
-@dataclass(frozen=True)
-class TextDelta:
-    """A piece of answer text, emitted as soon as it arrives."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Final:
-    """The complete answer; always the last event of a generation stream."""
-
-    answer: Answer
-
-
-GenerationEvent = TextDelta | Final

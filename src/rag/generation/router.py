@@ -25,9 +25,8 @@ from src.core.errors import ProviderError
 from src.core.logging import get_logger
 from src.core.resilience import BreakerState, CircuitBreaker, RetryPolicy, guarded_stream
 from src.rag.generation import answers
-from src.rag.generation.base import (
-    ChatMessage, Final, GenerationEvent, LLMProvider, ProviderConfig, TextDelta, display_url,
-)
+from src.rag.generation.base import ChatMessage, LLMProvider, ProviderConfig, display_url
+from src.rag.generation.events import Final, GenerationEvent, TextDelta
 from src.rag.generation.condense import (
     clean_condensed, condense_heuristic, condense_messages, needs_condensing,
 )
@@ -89,6 +88,13 @@ class GenerationRouter:
     def offline_only(self) -> bool:
         """Tell whether no LLM is configured."""
         return not self.slots
+
+    def signature(self) -> str:
+        """Return a stable description of the providers (no secrets), e.g. for answer-cache keys."""
+        if not self.slots:
+            return "offline"
+        return " | ".join(f"{c.kind.value}:{c.model}@{display_url(c.base_url)} t={c.temperature:g} "
+                          f"max={c.max_tokens}" for c in (s.config for s in self.slots))
 
     def wait_bound_s(self) -> float:
         """Return the longest a user can wait before a degraded answer (the formula above)."""
