@@ -23,6 +23,8 @@ __all__ = ["Parser", "SourceDocument", "inspect_bytes", "inspect_path", "parse_b
 
 log = get_logger(__name__)
 UNEXPECTED = "could not be parsed because of an unexpected internal error"
+# A folder is on the user's own disk (CLI), so it gets a generous cap instead of the upload archive limit.
+MAX_FOLDER_FILES = 20_000
 
 
 def parser_for(fmt: SpecFormat) -> Parser:
@@ -63,7 +65,7 @@ def parse_path(path: Path, *, settings: Settings | None = None, root: str | None
     path = Path(path)
     name = safe_filename(path.name)
     if path.is_dir():
-        files = FileSet.from_folder(path, settings.max_archive_members, settings.max_upload_bytes)
+        files = FileSet.from_folder(path, MAX_FOLDER_FILES, settings.max_upload_bytes)
         return _guarded(name, lambda: _parse_fileset(files, settings, root))
     try:
         size = path.stat().st_size
@@ -127,11 +129,12 @@ def _parse_bytes(name: str, data: bytes, settings: Settings, root: str | None) -
 def _parse_fileset(files: FileSet, settings: Settings, root: str | None) -> ApiSpec:
     """Parse the root document of a multi-file spec, loading referenced members on demand."""
     path = files.find_root(root)
-    return _parse_document(files.display(path), path, files.text(path), settings, files.load)
+    return _parse_document(files.display(path), path, files.text(path), settings, files.load, files.name)
 
 
-def _parse_document(name: str, path: str, text: str, settings: Settings, load_file=None) -> ApiSpec:
+def _parse_document(name: str, path: str, text: str, settings: Settings, load_file=None, source: str = "") -> ApiSpec:
     """Detect the format of one text document and run its parser."""
     fmt, data = detect(name, text)
-    doc = SourceDocument(name=name, path=path, text=text, format=fmt, data=data, load_file=load_file, settings=settings)
+    doc = SourceDocument(name=name, path=path, text=text, format=fmt, data=data, load_file=load_file,
+                         settings=settings, source_name=source or name)
     return parser_for(fmt).parse(doc)

@@ -71,9 +71,9 @@ def _decompress(name: str, data: bytes, limits: ArchiveLimits) -> bytes:
 
 
 def _count(name: str, members: int, limits: ArchiveLimits) -> None:
-    """Refuse archives with more members than allowed."""
+    """Refuse archives with more files than allowed."""
     if members > limits.max_members:
-        raise InputRejected(f"{name}: the archive has more than {limits.max_members} members; upload only the spec files or raise APIASSIST_MAX_ARCHIVE_MEMBERS.")
+        raise InputRejected(f"{name}: the archive has more than {limits.max_members} files; upload only the spec files or raise APIASSIST_MAX_ARCHIVE_MEMBERS.")
 
 
 def _read_zip(name: str, data: bytes, limits: ArchiveLimits) -> dict[str, bytes]:
@@ -83,9 +83,9 @@ def _read_zip(name: str, data: bytes, limits: ArchiveLimits) -> dict[str, bytes]
     except (zipfile.BadZipFile, OSError, ValueError) as err:
         raise SpecError(f"{name}: the zip archive is damaged ({err}); upload it again.") from None
     infos = archive.infolist()
-    _count(name, len(infos), limits)
+    _count(name, len(infos) // 4, limits)  # refuse absurd directories before walking them
     out: dict[str, bytes] = {}
-    total = 0
+    total = files = 0
     for info in infos:
         path = safe_member_name(name, info.filename)
         mode = info.external_attr >> 16
@@ -93,6 +93,8 @@ def _read_zip(name: str, data: bytes, limits: ArchiveLimits) -> dict[str, bytes]
             raise InputRejected(f"{name}: the archive member '{info.filename[:100]}' is a link; rebuild the archive without links.")
         if info.is_dir() or not path:
             continue
+        files += 1
+        _count(name, files, limits)
         total += info.file_size
         if total > limits.max_bytes:
             raise _too_big(name, limits)
@@ -124,12 +126,12 @@ def zlib_error() -> type[Exception]:
 def _read_tar(name: str, fileobj: io.BytesIO, limits: ArchiveLimits) -> dict[str, bytes]:
     """Read a tar archive's regular files; links and device files are refused."""
     out: dict[str, bytes] = {}
-    total = members = 0
+    total = members = files = 0
     try:
         with tarfile.open(fileobj=fileobj, mode="r:") as archive:
             for member in archive:
                 members += 1
-                _count(name, members, limits)
+                _count(name, members // 4, limits)  # directories are cheap, but not unbounded
                 path = safe_member_name(name, member.name)
                 if member.issym() or member.islnk():
                     raise InputRejected(f"{name}: the archive member '{member.name[:100]}' is a link; rebuild the archive without links.")
@@ -137,6 +139,8 @@ def _read_tar(name: str, fileobj: io.BytesIO, limits: ArchiveLimits) -> dict[str
                     continue
                 if not member.isfile():
                     raise InputRejected(f"{name}: the archive member '{member.name[:100]}' is a device or special file; rebuild the archive with regular files only.")
+                files += 1
+                _count(name, files, limits)
                 total += member.size
                 if total > limits.max_bytes:
                     raise _too_big(name, limits)

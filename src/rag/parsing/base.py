@@ -21,6 +21,12 @@ class SourceDocument:
     data: Any = None
     load_file: Callable[[str], Any] | None = None
     settings: Settings = field(default_factory=Settings)
+    source_name: str = ""
+
+    @property
+    def source(self) -> str:
+        """Return the name of the uploaded file or folder the document came from."""
+        return self.source_name or self.name
 
 
 class Parser(Protocol):

@@ -45,6 +45,7 @@ class FileSet:
                 raise InputRejected(f"{folder.name}: the folder has more than {max_files} files; point at the spec folder itself or name the root file.")
 
         def read(rel: str) -> bytes:
+            """Read one file, refusing paths that leave the folder and oversized files."""
             target = (root / rel).resolve()
             if root not in target.parents or target.stat().st_size > max_file_bytes:
                 raise SpecError(f"{folder.name}/{rel}: the file is outside the folder or over the upload limit; it was skipped.")

@@ -52,7 +52,7 @@ class GraphQLParser:
         return ApiSpec(title=title, version="0", format=SpecFormat.GRAPHQL,
                        description=(schema.description or "").strip() or _summary(ops),
                        operations=tuple(ops), schemas=tuple(s for s in schemas if s is not None),
-                       warnings=tuple(warnings), source_name=doc.name)
+                       warnings=tuple(warnings), source_name=doc.source)
 
 
 def _summary(ops: list[Operation]) -> str:
@@ -93,11 +93,14 @@ def _undefined_types(ast: DocumentNode) -> set[str]:
     defined = {d.name.value for d in ast.definitions if isinstance(d, TypeDefinitionNode)} | _BUILTIN
 
     class Names(Visitor):
+        """Collects every referenced type name."""
+
         def __init__(self) -> None:
             super().__init__()
             self.used: set[str] = set()
 
         def enter_named_type(self, node: NamedTypeNode, *_: Any) -> None:
+            """Record a referenced type name."""
             self.used.add(node.name.value)
 
     names = Names()

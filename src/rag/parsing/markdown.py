@@ -39,7 +39,7 @@ class MarkdownParser:
         warnings = [] if ops else ["No endpoints (lines like 'GET /v1/things') were found; the text is indexed as documentation only."]
         return ApiSpec(title=title, version="0", format=SpecFormat.MARKDOWN, description=_intro(docs),
                        servers=servers, operations=tuple(ops), docs=tuple(d for d in docs if d.text.strip()),
-                       warnings=tuple(warnings), source_name=doc.name)
+                       warnings=tuple(warnings), source_name=doc.source)
 
 
 def _sections(text: str) -> list[_Section]:

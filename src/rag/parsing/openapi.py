@@ -33,7 +33,8 @@ class OpenApiParser:
         schemas = _schemas(data, doc.path, reader, swagger)
         info = as_dict(data.get("info"))
         warnings = _info_warnings(info, doc.name)
-        warnings += [] if servers else ["The spec declares no absolute server URL, so code samples use a placeholder base URL."]
+        if not any(s.startswith(("http://", "https://", "ws://", "wss://")) for s in servers):
+            warnings.append("The spec declares no absolute server URL, so code samples use a placeholder base URL.")
         warnings += describe_count_warning(ops) + _duplicate_id_warnings(ops) + resolver.warnings()
         return ApiSpec(
             title=text_of(info.get("title")) or _stem(doc.name),
@@ -46,7 +47,7 @@ class OpenApiParser:
             auth_schemes=tuple(_auth_schemes(data, doc.path, resolver, swagger)),
             security=ctx.security,
             warnings=tuple(warnings),
-            source_name=doc.name,
+            source_name=doc.source,
         )
 
 

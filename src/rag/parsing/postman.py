@@ -53,7 +53,7 @@ class PostmanParser:
             auth_schemes=tuple(schemes.values()),
             security=(auth_scheme(collection_auth)[0],) if auth_scheme(collection_auth) else (),
             warnings=tuple(describe_count_warning(ops) + redactor.warning()),
-            source_name=doc.name,
+            source_name=doc.source,
         )
         return _scrubbed(spec, redactor)
 
@@ -134,6 +134,7 @@ def _scrubbed(spec: ApiSpec, redactor: Redactor) -> ApiSpec:
     data = to_jsonable(spec)
 
     def clean(value: Any) -> Any:
+        """Scrub every string inside a JSON-like value."""
         if isinstance(value, str):
             return redactor.scrub(value)
         if isinstance(value, list):

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from src.rag.parsing.base import as_dict, as_list, text_of
-from src.rag.parsing.inferred import fields_from_value, value_type
+from src.rag.parsing.inferred import fields_from_value
 from src.rag.parsing.redact import Redactor, is_placeholder
 from src.rag.types import AuthScheme, Operation, Parameter, RequestBody, Response, SchemaField
 
@@ -86,6 +86,7 @@ class RequestReader:
     def _resolve(self, text: str, for_path: bool) -> str:
         """Substitute known collection variables; unknown ones stay `{{name}}` (or `{name}` in paths)."""
         def sub(m: re.Match[str]) -> str:
+            """Replace one `{{name}}` reference."""
             name = m.group(1)
             if name in self.variables and not self.variables[name].startswith("{{"):
                 return self.variables[name]
@@ -263,5 +264,3 @@ def _json_or_none(text: str) -> Any:
             continue
     return None
 
-
-__all__ = ["RequestReader", "auth_scheme", "pm_text", "value_type"]

@@ -73,14 +73,17 @@ class Redactor:
             return text
 
         def auth(m: re.Match[str]) -> str:
+            """Replace the credential of an `Authorization`-style value."""
             self.secrets.add(m.group(2))
             self.count += 1
             return f"{m.group(1)} {placeholder('ACCESS_TOKEN')}"
 
         def known(m: re.Match[str]) -> str:
+            """Replace a token in a known vendor format."""
             return self._take(m.group(0), "API_KEY")
 
         def pair(m: re.Match[str]) -> str:
+            """Replace the value of a `password=...`-style pair."""
             return m.group(0) if is_placeholder(m.group(2)) else m.group(1) + self._take(m.group(2), "SECRET")
 
         return _KEY_VALUE.sub(pair, _KNOWN_TOKEN.sub(known, _AUTH_VALUE.sub(auth, text)))
