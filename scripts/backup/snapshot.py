@@ -1,0 +1,178 @@
+"""Take a consistent backup of a data directory while the app runs; print the archive path last.
+
+Under the data directory's write lock (the one every index, reindex and remove holds), the app
+database and Chroma's database are copied with SQLite's online backup API, Chroma's segment
+folders and the uploaded originals are copied as files; the lock is then released and the copy is
+described, checksummed and archived. In server mode (APIASSIST_CHROMA_HOST set) the index lives in
+the Chroma server, so the backup holds the catalogue and the originals, and restore re-indexes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import bundle
+from src.core.config import Settings, load_settings
+from src.core.errors import AppError, StoreError
+from src.core.locking import write_lock
+
+APP_DB = "app.db"
+CHROMA = "chroma"
+CHROMA_DB = "chroma.sqlite3"
+ORIGINALS = "originals"
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a live SQLite database with the online backup API, so a concurrent writer cannot tear it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(source, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+        # a self-contained file: no -wal/-shm beside the copy (the app turns WAL back on when it opens it)
+        dst.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        dst.close()
+        src.close()
+
+
+def copy_chroma(source: Path, target: Path) -> None:
+    """Copy Chroma's persistent folder: its database online, its segment folders as files."""
+    target.mkdir(parents=True)
+    for entry in source.iterdir():
+        if entry.name == CHROMA_DB:
+            copy_sqlite(entry, target / CHROMA_DB)
+        elif entry.name.startswith(CHROMA_DB):
+            continue  # -wal/-shm/-journal: the online copy already holds their committed pages
+        elif entry.is_dir():
+            shutil.copytree(entry, target / entry.name)
+        else:
+            shutil.copy2(entry, target / entry.name)
+
+
+def copy_originals(source: Path, target: Path) -> None:
+    """Copy every API's stored originals; dot-folders are staging leftovers of interrupted writes."""
+    target.mkdir(parents=True)
+    if source.is_dir():
+        for entry in sorted(source.iterdir()):
+            if not entry.name.startswith(".") and entry.is_dir():
+                shutil.copytree(entry, target / entry.name)
+
+
+def catalogue(data: Path) -> tuple[list[dict[str, Any]], int]:
+    """Return the APIs recorded in a copied app database and the library version."""
+    conn = sqlite3.connect(f"file:{data / APP_DB}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT api, title, version, format, operations, chunks FROM apis ORDER BY api").fetchall()
+        meta = conn.execute("SELECT value FROM meta WHERE key = 'library_version'").fetchone()
+    except sqlite3.Error as exc:
+        raise StoreError(f"The app database has no library catalogue ({exc}); check --data-dir.") from exc
+    finally:
+        conn.close()
+    keys = ("api", "title", "version", "format", "operations", "chunks")
+    return [dict(zip(keys, row)) for row in rows], int(meta[0]) if meta else 0
+
+
+def index_records(data: Path) -> int:
+    """Count the chunks in the copied Chroma index, through the app's own store adapter."""
+    from chromadb.api.client import SharedSystemClient
+
+    from src.rag.store import ChromaStore
+
+    settings = load_settings(data_dir=data, chroma_host="")
+    try:
+        return ChromaStore(settings).count()
+    finally:
+        SharedSystemClient.clear_system_cache()  # release the copy before it is archived
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def make_manifest(data: Path, mode: str) -> dict[str, Any]:
+    """Describe a copied data folder: versions, time, APIs with counts, checksums of every file."""
+    apis, library_version = catalogue(data)
+    records = index_records(data) if mode == "embedded" else None
+    return {
+        "format": bundle.FORMAT, "format_version": bundle.FORMAT_VERSION,
+        "app_version": _version("api-integration-assistant"), "chromadb_version": _version("chromadb"),
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "mode": mode,
+        "library_version": library_version, "apis": apis,
+        "totals": {"apis": len(apis), "operations": sum(a["operations"] for a in apis),
+                   "chunks": sum(a["chunks"] for a in apis)},
+        "index_records": records, "files": bundle.checksums(data),
+    }
+
+
+def _archive_name(dest: Path) -> Path:
+    """Return a new archive name; names sort by time (millisecond stamps, fixed width)."""
+    while True:
+        now = time.time()
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{int(now * 1000) % 1000:03d}Z"
+        target = dest / f"apiassist-backup-{stamp}.tar.gz"
+        if not target.exists():
+            return target
+        time.sleep(0.002)
+
+
+def snapshot(settings: Settings, dest: Path) -> Path:
+    """Copy the library under the write lock, then write and return the verified archive."""
+    data_dir = Path(settings.data_dir).resolve()
+    if not (data_dir / APP_DB).is_file():
+        raise StoreError(f"There is no library at {data_dir} (no {APP_DB}); check --data-dir or APIASSIST_DATA_DIR.")
+    mode = "server" if settings.chroma_host else "embedded"
+    dest.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".backup-", dir=dest))
+    try:
+        with write_lock(data_dir):
+            copy_sqlite(data_dir / APP_DB, work / "data" / APP_DB)
+            if mode == "embedded" and (data_dir / CHROMA).is_dir():
+                copy_chroma(data_dir / CHROMA, work / "data" / CHROMA)
+            copy_originals(data_dir / ORIGINALS, work / "data" / ORIGINALS)
+        manifest = make_manifest(work / "data", mode)
+        return bundle.write_archive(work, manifest, _archive_name(dest))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="backup.sh", description="Back up the library while the app runs.")
+    p.add_argument("--data-dir", type=Path, default=None, help="data directory (default: $APIASSIST_DATA_DIR)")
+    p.add_argument("--dest", type=Path, default=Path("backups"), help="folder for archives (default: ./backups)")
+    p.add_argument("--keep", type=int, default=0, help="keep only the newest N archives (0 = keep all)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a backup; the archive path is the last line on stdout."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(data_dir=args.data_dir)
+        archive = snapshot(settings, args.dest.resolve())
+        for old in bundle.prune(args.dest.resolve(), args.keep):
+            print(f"removed old backup {old}", file=sys.stderr)
+    except AppError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"error: the backup could not be written ({err.strerror or err}); check free space and permissions of --dest.",
+              file=sys.stderr)
+        return 1
+    print(archive)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
