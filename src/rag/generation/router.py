@@ -26,10 +26,10 @@ from src.core.logging import get_logger
 from src.core.resilience import BreakerState, CircuitBreaker, RetryPolicy, guarded_stream
 from src.rag.generation import answers
 from src.rag.generation.base import ChatMessage, LLMProvider, ProviderConfig, display_url
-from src.rag.generation.events import Final, GenerationEvent, TextDelta
 from src.rag.generation.condense import (
     clean_condensed, condense_heuristic, condense_messages, needs_condensing,
 )
+from src.rag.generation.events import Final, GenerationEvent, TextDelta
 from src.rag.generation.prompt import HistoryTurn, PromptBudget, build_messages
 from src.rag.generation.provider_config import provider_configs
 from src.rag.generation.providers import build_provider
