@@ -1,0 +1,50 @@
+"""Fixtures of the operations tests: a real ChromaDB server process on a free loopback port."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.ops.helpers import free_port, tool
+
+
+def _wait_for_heartbeat(proc: subprocess.Popen, port: int, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"chroma run exited with {proc.returncode}: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"chroma run did not answer on port {port} within {timeout}s: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """Start `chroma run` on 127.0.0.1 with its own empty data folder; yield (host, port); stop it."""
+    chroma = tool("chroma")
+    assert chroma, "the chroma CLI (shipped with the chromadb package) is not installed"
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log = path / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        _wait_for_heartbeat(proc, port, log)
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
