@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
+import graphql
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from src.core.errors import InputRejected, SpecError
 from src.rag.parsing import UNEXPECTED, inspect_bytes, parse_bytes
 from src.rag.serialize import to_jsonable
+from tests.parsing.conftest import DATA
 from tests.parsing.test_graphql_markdown import MARKDOWN, SDL
 from tests.parsing.test_openapi_features import CYCLE, OAS31, SWAGGER
 from tests.parsing.test_postman import COLLECTION
@@ -25,6 +27,12 @@ spec_keys = st.sampled_from(["openapi", "swagger", "info", "paths", "components"
                              "get", "post", "parameters", "requestBody", "responses", "schema", "$ref", "allOf", "oneOf"])
 spec_like = st.recursive(scalars, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(spec_keys | st.text(max_size=8), kids, max_size=6), max_leaves=50)
 VALID_DOCS = {"swagger.json": SWAGGER, "oas31.json": yaml.safe_load(OAS31), "cycle.json": CYCLE, "postman.json": COLLECTION}
+INTROSPECTION = {"data": graphql.graphql_sync(graphql.build_schema(SDL.replace("price: Money", "price: Float")),
+                                             graphql.get_introspection_query()).data}
+MUTATED_DOCS = {**VALID_DOCS, "introspection.json": INTROSPECTION}
+REAL_FILES = [DATA / "specs" / "twilio" / "twilio_oauth_v1.json", DATA / "postman" / "wise_all_endpoints.json",
+              DATA / "graphql" / "swapi_schema.graphql", DATA / "specs" / "twilio" / "twilio_bulkexports_v1.json"]
+REAL_TEXTS = {p.name: p.read_bytes() for p in REAL_FILES if p.is_file()}
 
 
 def check(name: str, data: bytes):
@@ -77,6 +85,19 @@ def test_truncated_specs(name, fraction, as_yaml):
 
 
 @FAST
+@given(st.data())
+def test_truncated_real_files(data):
+    if not REAL_TEXTS:
+        import pytest
+
+        pytest.skip("shared data folder is not present next to the repository")
+    name = data.draw(st.sampled_from(sorted(REAL_TEXTS)))
+    raw = REAL_TEXTS[name]
+    cut = data.draw(st.integers(0, len(raw)))
+    check(name, raw[:cut])
+
+
+@FAST
 @given(st.sampled_from(["shop.graphql", "docs.md"]), st.floats(0, 1))
 def test_truncated_sdl_and_markdown(name, fraction):
     text = SDL if name.endswith(".graphql") else MARKDOWN
@@ -107,9 +128,9 @@ def _replace(doc, path, value):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(sorted(VALID_DOCS)), st.data())
+@given(st.sampled_from(sorted(MUTATED_DOCS)), st.data())
 def test_wrong_types_in_every_field(name, data):
-    doc = VALID_DOCS[name]
+    doc = MUTATED_DOCS[name]
     paths = list(_paths(doc))
     path = data.draw(st.sampled_from(paths))
     value = data.draw(json_values | st.sampled_from([[], {}, "", 0, None, True, "#/nowhere", {"$ref": "#/paths"}]))

@@ -50,9 +50,15 @@ class GraphQLParser:
         warnings.append("A GraphQL schema names no endpoint URL, so code samples use a placeholder URL.")
         title = doc.name.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "GraphQL API"
         return ApiSpec(title=title, version="0", format=SpecFormat.GRAPHQL,
-                       description=(schema.description or "").strip() or _summary(ops),
+                       description=_desc(schema) or _summary(ops),
                        operations=tuple(ops), schemas=tuple(s for s in schemas if s is not None),
                        warnings=tuple(warnings), source_name=doc.source)
+
+
+def _desc(obj: Any) -> str:
+    """Return an element's description; introspection data may carry anything there."""
+    value = getattr(obj, "description", None)
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _summary(ops: list[Operation]) -> str:
@@ -124,7 +130,7 @@ def _root_ops(schema: GraphQLSchema, kind: str, method: str) -> list[Operation]:
 def _operation(root: str, kind: str, method: str, name: str, field: Any) -> Operation:
     """Describe one root field: arguments, return type and a ready query document."""
     named = get_named_type(field.type)
-    description = (field.description or "").strip()
+    description = _desc(field)
     return Operation(
         method=method,
         path=name,
@@ -148,7 +154,7 @@ def _argument(name: str, arg: Any) -> Parameter:
     named = get_named_type(arg.type)
     enum = tuple(named.values) if isinstance(named, GraphQLEnumType) else ()
     return Parameter(name=name, location="argument", required=isinstance(arg.type, GraphQLNonNull) and default is None,
-                     type=str(arg.type), description=(arg.description or "").strip(), enum=enum[:100], default=default,
+                     type=str(arg.type), description=_desc(arg), enum=enum[:100], default=default,
                      deprecated=getattr(arg, "deprecation_reason", None) is not None)
 
 
@@ -178,12 +184,12 @@ def _plain(value: Any) -> Any:
 def _fields(named: Any) -> tuple[SchemaField, ...]:
     """Describe the fields of an object, interface or input type."""
     if isinstance(named, GraphQLInputObjectType):
-        return tuple(SchemaField(name=n, type=str(f.type), description=(f.description or "").strip(),
+        return tuple(SchemaField(name=n, type=str(f.type), description=_desc(f),
                                  required=isinstance(f.type, GraphQLNonNull) and _default(f) is None,
                                  default=_default(f))
                      for n, f in named.fields.items())
     if isinstance(named, (GraphQLObjectType, GraphQLInterfaceType)):
-        return tuple(SchemaField(name=n, type=str(f.type), description=(f.description or "").strip(),
+        return tuple(SchemaField(name=n, type=str(f.type), description=_desc(f),
                                  required=isinstance(f.type, GraphQLNonNull), deprecated=f.deprecation_reason is not None)
                      for n, f in named.fields.items())
     return ()
@@ -197,7 +203,7 @@ def _schema_def(named: Any) -> SchemaDef | None:
         return None
     return SchemaDef(
         name=named.name,
-        description=(named.description or "").strip(),
+        description=_desc(named),
         type=kind,
         fields=_fields(named),
         alternatives=tuple(t.name for t in named.types) if isinstance(named, GraphQLUnionType) else (),
