@@ -53,7 +53,9 @@ def _sanitize_plain(text: str) -> str:
         return text
     quote = _QUOTE.match(text)
     lead = quote.group(1) if quote else ""  # keep blockquote markers; bleach would turn them into &gt;
-    body = sanitize_markdown(text[len(lead):])
+    # Already-escaped brackets (\<b\>) are literal text: make them entities so bleach keeps them visible.
+    body = text[len(lead):].replace("\\<", "&lt;").replace("\\>", "&gt;")
+    body = sanitize_markdown(body)
     body = _LINK_DEST.sub(lambda m: f"]({safe_link(m.group(1))}{m.group(2)})", body)
     ref = _REF_DEF.match(body)
     if ref:

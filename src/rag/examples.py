@@ -24,7 +24,7 @@ def example_questions(spec: ApiSpec, limit: int = 4) -> list[str]:
     """Return up to `limit` natural questions about distinct areas of the API, auth first when declared."""
     questions: list[str] = []
     if spec.auth_schemes:
-        questions.append(f"How do I authenticate with {_clean(spec.title) or 'this API'}?")
+        questions.append(f"How do I authenticate with {_clean(spec.title).rstrip('.') or 'this API'}?")
     for op in _spread(spec.operations):
         if len(questions) >= limit:
             break

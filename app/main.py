@@ -1,0 +1,29 @@
+"""Streamlit entry point: page setup and navigation; the pages live in app/pages/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run app/main.py` puts app/ on sys.path; the repository root is the import root.
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+import streamlit as st  # noqa: E402
+
+
+st.set_page_config(page_title="API Integration Assistant", page_icon="🔌", layout="wide")
+
+PAGES = [
+    st.Page("pages/chat.py", title="Chat", icon="💬", default=True),
+    st.Page("pages/library.py", title="Library", icon="📚", url_path="library"),
+    st.Page("pages/explorer.py", title="Explorer", icon="🧭", url_path="explorer"),
+    st.Page("pages/insights.py", title="Insights", icon="📈", url_path="insights"),
+    st.Page("pages/settings.py", title="Settings", icon="⚙️", url_path="settings"),
+]
+
+
+# Each page starts with app.views.common.frame() (identity, model status, account), so a page
+# renders the same whether it runs under this entry point or on its own.
+st.navigation(PAGES).run()

@@ -1,0 +1,126 @@
+"""Chat (home): upload specs, pick APIs, ask; answers stream with sources, code, feedback and export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import state
+from app.views import sidebar
+from app.views.answer import answer_stream, render_answer
+from app.views.common import frame, guard, show_error
+from app.views.safe import plain
+from app.views.upload import upload_box
+from src.rag.conversations import Conversation
+from src.rag.retrieval import SearchFilters
+from src.rag.transcript import export_filename, export_markdown
+
+
+def user_text(text: str) -> str:
+    """Escape a user's question for display, keeping its line breaks."""
+    return "  \n".join(plain(line) for line in text.splitlines()) or " "
+
+
+def ask(question: str, conv: Conversation | None, apis: tuple[str, ...]) -> Conversation | None:
+    """Answer one question: rate limit, store it, stream the answer, store the answer, render its details."""
+    decision = state.limiter().check(state.owner())
+    if not decision.allowed:
+        st.info(decision.message(), icon="⏳")
+        return conv
+    store = state.conversations()
+    if conv is None:
+        conv = store.create(state.owner())
+        sidebar.select(conv)
+    history = store.history(conv.id)
+    store.add_message(conv.id, "user", question)
+    with st.chat_message("user"):
+        st.markdown(user_text(question))
+    with st.chat_message("assistant"):
+        holder: dict = {}
+        try:
+            with st.spinner("Searching your specs…"):
+                events = state.assistant().stream(
+                    question, filters=SearchFilters(apis=apis) if apis else None, history=history,
+                    top_k=state.top_k(), router=state.router())
+                stream = answer_stream(events, holder)
+                first = next(stream, "")  # the spinner covers retrieval; text then streams in
+            st.write_stream(_chain(first, stream))
+        except Exception as err:  # one sentence and a next step, never a traceback
+            show_error(err, "answering the question")
+            return conv
+        answer = holder.get("answer")
+        if answer is None:
+            st.error("The answer was cut off before it finished; ask again.")
+            return conv
+        message = store.add_message(conv.id, "assistant", answer.text, answer)
+        render_answer(answer, message.id, show_text=False)
+    return store.get(conv.id)
+
+
+def _chain(first: str, rest):
+    if first:
+        yield first
+    yield from rest
+
+
+def examples(apis: tuple[str, ...]) -> None:
+    """Offer example questions built from the newest upload's own operations."""
+    ex = st.session_state.get("examples")
+    if not ex or (apis and ex["api"] not in apis):
+        return
+    st.caption(f"Try asking about **{plain(ex['title'])}**:")
+    for i, q in enumerate(ex["questions"]):
+        if st.button(plain(q), key=f"example_{i}", icon="💡"):
+            st.session_state["pending_question"] = q
+
+
+def history(conv: Conversation | None) -> None:
+    """Render the stored messages of the open conversation."""
+    if conv is None:
+        return
+    for m in state.conversations().messages(conv.id):
+        with st.chat_message(m.role):
+            if m.role == "user":
+                st.markdown(user_text(m.text))
+            elif m.answer is not None:
+                render_answer(m.answer, m.id, m.feedback)
+            else:
+                st.markdown(plain(m.text))
+
+
+def export(conv: Conversation | None) -> None:
+    """Offer the open conversation as a Markdown download."""
+    if conv is None:
+        return
+    text = export_markdown(conv, state.conversations().messages(conv.id))
+    st.download_button("Export as Markdown", data=text, file_name=export_filename(conv), mime="text/markdown",
+                       icon="⬇️", key="export", on_click="ignore")
+
+
+def page() -> None:
+    """Render the chat page."""
+    frame()
+    with st.sidebar:
+        with guard("indexing the upload"):
+            upload_box()
+        apis: tuple[str, ...] = ()
+        with guard("reading the library"):
+            apis = sidebar.library_filter()
+        conversations_slot = st.container()
+    conv = sidebar.current_conversation()
+    head, tail = st.columns([4, 1], vertical_alignment="bottom")
+    history(conv)
+    if conv is None or not state.conversations().messages(conv.id):
+        examples(apis)
+    question = st.chat_input("Ask how to do something with your APIs…", max_chars=state.settings().max_question_chars)
+    question = question or st.session_state.pop("pending_question", None)
+    if question:
+        conv = ask(question, conv, apis)
+    # Filled last, so a conversation started by this question is already titled, listed and exportable.
+    head.title(plain(conv.title) if conv else "Ask your APIs")
+    with tail:
+        export(conv)
+    with conversations_slot:
+        sidebar.conversation_list(conv)
+
+
+page()

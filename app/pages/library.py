@@ -1,0 +1,98 @@
+"""Library: every indexed API with its facts; re-index, download the original, delete with confirmation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import state
+from app.views.common import frame, guard, show_error, when
+from app.views.safe import plain
+from src.rag.library import ApiInfo
+
+
+def _original(api: str):
+    """Return a loader for the original file, read only when the download is clicked."""
+    return lambda: state.assistant().original_file(api)[1]
+
+
+def reindex(info: ApiInfo) -> None:
+    """Re-index one API from its stored original, with a progress bar."""
+    bar = st.progress(0.0, text=f"Re-indexing {plain(info.title)}")
+    report = state.assistant().reindex(info.api, progress=lambda f, m: bar.progress(f, text=plain(m)))
+    bar.empty()
+    if report.ok:
+        st.session_state["library_notice"] = (
+            f"Re-indexed **{plain(report.title)}** {plain(report.version)}: {report.operations} operations, "
+            f"{report.embedded} chunks re-embedded."
+        )
+    else:
+        st.session_state["library_notice"] = f"⚠️ {plain(report.error)}"
+    st.rerun()
+
+
+def delete_controls(info: ApiInfo) -> None:
+    """Delete after an explicit confirmation."""
+    key = f"confirm_remove_{info.api}"
+    if not st.session_state.get(key):
+        if st.button("Delete", key=f"remove_{info.api}", icon="🗑️"):
+            st.session_state[key] = True
+            st.rerun()
+        return
+    st.warning(f"Delete **{plain(info.title)}** {plain(info.version)} and all its chunks?")
+    yes, no = st.columns(2)
+    if yes.button("Yes, delete", key=f"remove_yes_{info.api}", type="primary"):
+        removed = state.assistant().remove(info.api)
+        st.session_state.pop(key, None)
+        st.session_state["library_notice"] = f"Deleted {plain(info.title)} ({removed} chunks)."
+        st.rerun()
+    if no.button("Cancel", key=f"remove_no_{info.api}"):
+        st.session_state.pop(key, None)
+        st.rerun()
+
+
+def api_card(info: ApiInfo) -> None:
+    """Render one API: facts, warnings and actions."""
+    with st.container(border=True):
+        st.subheader(f"{plain(info.title)} · {plain(info.version)}")
+        facts = st.columns(4)
+        facts[0].metric("Operations", info.operations)
+        facts[1].metric("Schemas", info.schemas)
+        facts[2].metric("Chunks", info.chunks)
+        facts[3].metric("Format", info.format)
+        st.caption(f"Id `{info.api}` · source file {plain(info.source)} · indexed {when(info.indexed_at)}")
+        if info.warnings:
+            with st.expander(f"{len(info.warnings)} parser warning(s)"):
+                for w in info.warnings[:100]:
+                    st.caption(plain(w))
+        left, mid, right = st.columns(3)
+        if left.button("Re-index", key=f"reindex_{info.api}", icon="🔄"):
+            with guard("re-indexing"):
+                reindex(info)
+        mid.download_button("Download original", data=_original(info.api), file_name=info.source or "spec",
+                            key=f"download_{info.api}", icon="⬇️", on_click="ignore")
+        with right:
+            with guard("deleting the API"):
+                delete_controls(info)
+
+
+def page() -> None:
+    """Render the library page."""
+    frame()
+    st.title("Library")
+    notice = st.session_state.pop("library_notice", None)
+    if notice:
+        st.info(notice)
+    try:
+        apis = state.assistant().list_apis()
+    except Exception as err:  # one sentence, never a traceback
+        show_error(err, "reading the library")
+        return
+    if not apis:
+        st.info("The library is empty: upload a spec from the Chat page sidebar.")
+        return
+    st.caption(f"{len(apis)} APIs · {sum(a.operations for a in apis)} operations")
+    for info in apis:
+        api_card(info)
+
+
+page()

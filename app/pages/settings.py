@@ -1,0 +1,82 @@
+"""Settings: this session's provider, model, temperature and top-k; health of the store, model and providers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import state
+from app.views.common import frame, show_error
+from app.views.safe import plain
+from src.core.config import LLMProviderKind
+
+PROVIDER_HELP = {
+    LLMProviderKind.OFFLINE.value: "No language model: answers are composed from your specs alone.",
+    LLMProviderKind.OPENAI.value: "An OpenAI-compatible server (APIASSIST_LLM_BASE_URL / _API_KEY set on the server).",
+    LLMProviderKind.OLLAMA.value: "An Ollama server (APIASSIST_LLM_BASE_URL set on the server).",
+}
+
+
+def preferences() -> None:
+    """Let the user choose provider, model, temperature and top-k for this session; saved on submit."""
+    base, chosen = state.settings(), state.prefs()
+    kinds = [k.value for k in LLMProviderKind]
+    with st.form("session_settings"):
+        provider = st.selectbox("Provider", kinds, index=kinds.index(chosen.get("provider") or base.llm_provider.value),
+                                format_func=lambda k: k.capitalize(), help="Falls back to offline when unreachable.")
+        st.caption(plain(PROVIDER_HELP[provider]))
+        model = st.text_input("Model", value=chosen.get("model") or base.llm_model,
+                              placeholder="e.g. gpt-4o-mini or llama3.1", max_chars=200)
+        saved_t = chosen.get("temperature")
+        temperature = st.slider("Temperature", 0.0, 2.0, float(base.llm_temperature if saved_t is None else saved_t), 0.05)
+        top_k = st.slider("Sources per answer (top-k)", 1, 20, int(chosen.get("top_k") or base.top_k))
+        if st.form_submit_button("Save for this session", type="primary"):
+            state.save_prefs(provider=provider, model=model.strip(), temperature=temperature, top_k=top_k)
+            st.success("Saved: the next answer uses these settings.")
+    if st.button("Reset to server defaults", key="reset_prefs"):
+        state.save_prefs(provider=None, model=None, temperature=None, top_k=None)
+        st.rerun()
+
+
+def health() -> None:
+    """Show ChromaDB, the embedding model and every provider with its circuit breaker."""
+    st.subheader("Health")
+    try:
+        report = state.assistant().health()
+    except Exception as err:  # one sentence, never a traceback
+        show_error(err, "checking health")
+        return
+    store, model = report["store"], report["embedding"]
+    cols = st.columns(2)
+    with cols[0]:
+        ok = "🟢" if store.get("ok") else "🔴"
+        st.markdown(f"{ok} **ChromaDB** ({plain(store.get('mode', ''))})")
+        st.caption(f"{store.get('chunks', 0)} chunks · answered in {store.get('ms', '—')} ms"
+                   if store.get("ok") else plain(store.get("error", "unreachable")))
+    with cols[1]:
+        loaded = model.get("loaded")
+        st.markdown(f"{'🟢' if loaded else '⏳'} **Embedding model**")
+        st.caption(("loaded · " if loaded else "loading in the background · ") + plain(str(model.get("path", ""))))
+    st.markdown("**LLM providers**")
+    rows = [{k: v for k, v in p.items() if not isinstance(v, (dict, list))} for p in report["providers"]]
+    st.dataframe(rows, hide_index=True)
+    try:
+        router = state.router()
+    except Exception as err:  # one sentence, never a traceback
+        show_error(err, "preparing this session's provider")
+        return
+    if router is not None:
+        st.caption("This session's choice:")
+        st.dataframe([{k: v for k, v in p.items() if not isinstance(v, (dict, list))} for p in router.health()],
+                     hide_index=True)
+
+
+def page() -> None:
+    """Render the settings page."""
+    frame()
+    st.title("Settings")
+    st.caption("These choices apply to your session only and are remembered for it.")
+    preferences()
+    health()
+
+
+page()

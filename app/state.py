@@ -1,0 +1,177 @@
+"""Process-wide resources (one per data directory) and per-browser-session state of the Streamlit app."""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from src.core.config import LLMProviderKind, Settings, load_settings
+from src.core.errors import AppError
+from src.core.ratelimit import RateLimiter
+from src.rag.conversations import ConversationStore
+from src.rag.service import Assistant
+
+SESSION_PARAM = "sid"
+CONVERSATION_PARAM = "c"
+_SID = re.compile(r"^[a-f0-9]{32}$")
+
+
+# --- process-wide resources (st.cache_resource keyed by data directory, so tests on temp dirs stay apart) ---------
+def settings() -> Settings:
+    """Read the settings from the environment (cheap; done on every run so a test's env var is honoured)."""
+    return load_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _assistant(data_dir: str) -> Assistant:
+    return Assistant(load_settings(data_dir=data_dir))
+
+
+@st.cache_resource(show_spinner=False)
+def _conversations(data_dir: str) -> ConversationStore:
+    return ConversationStore(load_settings(data_dir=data_dir).data_dir)
+
+
+@st.cache_resource(show_spinner=False)
+def _limiter(per_minute: float, burst: int) -> RateLimiter:
+    return RateLimiter(per_minute, burst)
+
+
+def assistant() -> Assistant:
+    """Return the one Assistant of this process for the configured data directory."""
+    return _assistant(str(settings().data_dir))
+
+
+def conversations() -> ConversationStore:
+    """Return the conversation store of the configured data directory."""
+    return _conversations(str(settings().data_dir))
+
+
+def limiter() -> RateLimiter:
+    """Return the per-session rate limiter configured by APIASSIST_RATE_LIMIT_PER_MINUTE / _BURST."""
+    s = settings()
+    return _limiter(s.rate_limit_per_minute, s.rate_limit_burst)
+
+
+# --- background model load ---------------------------------------------------------------------------------
+@dataclass
+class Warmup:
+    """The embedding model loading in a background thread, so the first page never waits for it."""
+
+    error: str = ""
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+def _load(helper: Assistant, warm: Warmup) -> None:
+    try:
+        helper.embedder.load()
+    except AppError as err:
+        warm.error = str(err)
+    finally:
+        warm.done.set()
+
+
+@st.cache_resource(show_spinner=False)
+def _warmup(data_dir: str) -> Warmup:
+    warm = Warmup()
+    threading.Thread(target=_load, args=(_assistant(data_dir), warm), name="model-warmup", daemon=True).start()
+    return warm
+
+
+def warmup() -> Warmup:
+    """Start loading the embedding model once per process (returns at once) and report its state."""
+    return _warmup(str(settings().data_dir))
+
+
+# --- who is this session? ------------------------------------------------------------------------------
+def _signed_in_user() -> str:
+    """Return the signed-in user's stable id when Streamlit's OIDC login is configured, else ''."""
+    try:
+        if not st.user.get("is_logged_in"):
+            return ""
+        ident = st.user.get("email") or st.user.get("sub") or ""
+    except (AttributeError, KeyError, AppError):
+        return ""
+    return f"user:{ident}" if ident else ""
+
+
+def owner() -> str:
+    """Return the owner of this session's conversations: the signed-in user, else a session id kept in the URL."""
+    user = _signed_in_user()
+    if user:
+        st.session_state["owner"] = user
+        return user
+    sid = st.session_state.get("sid") or str(st.query_params.get(SESSION_PARAM, ""))
+    if not _SID.match(sid):
+        sid = uuid.uuid4().hex
+    st.session_state["sid"] = sid
+    # Page switches drop query params; write the id back so a reload finds the same conversations.
+    if st.query_params.get(SESSION_PARAM) != sid:
+        st.query_params[SESSION_PARAM] = sid
+    st.session_state["owner"] = f"session:{sid}"
+    return st.session_state["owner"]
+
+
+# --- per-session preferences -----------------------------------------------------------------------------
+PREF_KEYS = ("provider", "model", "temperature", "top_k", "apis")
+
+
+def prefs() -> dict[str, Any]:
+    """Return this owner's saved preferences (provider, model, temperature, top_k, apis), loaded once."""
+    who = st.session_state.get("owner") or owner()
+    if st.session_state.get("prefs_owner") != who:
+        st.session_state["prefs"] = conversations().load_settings(who)
+        st.session_state["prefs_owner"] = who
+    return st.session_state["prefs"]
+
+
+def save_prefs(**values: Any) -> None:
+    """Update and persist this owner's preferences."""
+    current = dict(prefs())
+    current.update({k: v for k, v in values.items() if k in PREF_KEYS})
+    conversations().save_settings(st.session_state["owner"], current)
+    st.session_state["prefs"] = current
+
+
+def session_settings() -> Settings:
+    """Return the process settings with this session's provider, model and temperature applied."""
+    base, chosen = settings(), prefs()
+    update: dict[str, Any] = {}
+    if chosen.get("provider") in {k.value for k in LLMProviderKind}:
+        update["llm_provider"] = LLMProviderKind(chosen["provider"])  # model_copy does not validate
+    if chosen.get("model"):
+        update["llm_model"] = chosen["model"]
+    if chosen.get("temperature") is not None:
+        update["llm_temperature"] = float(chosen["temperature"])
+    return base.model_copy(update=update) if update else base
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _router(provider: str, model: str, temperature: float, data_dir: str) -> Any:
+    from src.rag.generation.router import GenerationRouter
+
+    # Built through load_settings so the choices are validated like environment values.
+    return GenerationRouter.from_settings(
+        load_settings(data_dir=data_dir, llm_provider=provider, llm_model=model, llm_temperature=temperature))
+
+
+def router() -> Any:
+    """Return the router for this session's choices, or None when they equal the server defaults."""
+    base, chosen = settings(), session_settings()
+    same = (chosen.llm_provider, chosen.llm_model, chosen.llm_temperature) == (
+        base.llm_provider, base.llm_model, base.llm_temperature)
+    if same:
+        return None
+    # Cached per choice, so each provider's circuit breaker keeps its state across reruns.
+    return _router(chosen.llm_provider.value, chosen.llm_model, chosen.llm_temperature, str(base.data_dir))
+
+
+def top_k() -> int | None:
+    """Return this session's top-k, or None for the server default."""
+    value = prefs().get("top_k")
+    return int(value) if value else None

@@ -1,0 +1,115 @@
+"""One answer under the chat: notices, sources, code tabs, usage, and thumbs up/down with a comment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import streamlit as st
+
+from app import state
+from app.views.safe import StreamSanitizer, plain, safe_markdown
+from src.rag.types import Answer, CodeSample, Hit
+
+_CODE_LANG = {"curl": "bash", "python": "python", "javascript": "javascript", "graphql": "graphql"}
+
+
+def answer_stream(events: Iterable[Any], holder: dict[str, Answer]) -> Iterator[str]:
+    """Turn service events into safe text pieces for `st.write_stream`; the final answer lands in `holder`."""
+    try:
+        from src.rag.generation.events import Final, TextDelta
+    except ImportError:  # older layout: the event classes live in the package's base module
+        from src.rag.generation.base import Final, TextDelta
+
+    sanitizer = StreamSanitizer()
+    for event in events:
+        if isinstance(event, TextDelta) and event.text:
+            piece = sanitizer.feed(event.text)
+            if piece:
+                yield piece
+        elif isinstance(event, Final):
+            holder["answer"] = event.answer
+    rest = sanitizer.flush()
+    if rest:
+        yield rest
+
+
+def render_answer(answer: Answer, message_id: int, feedback: Any = None, *, show_text: bool = True) -> None:
+    """Render a stored or just-streamed answer with everything that belongs under it."""
+    if show_text:
+        st.markdown(safe_markdown(answer.text))
+    render_notices(answer)
+    render_sources(answer.sources)
+    render_code(answer.code, key=f"code_{message_id}")
+    render_usage(answer)
+    render_feedback(message_id, feedback)
+
+
+def render_notices(answer: Answer) -> None:
+    """Warn about endpoints the specs do not contain and say when the answer is degraded."""
+    if answer.unverified:
+        names = ", ".join(f"`{u.replace('`', '')}`" for u in answer.unverified)
+        st.warning(f"Not found in the indexed specs, check before using: {names}", icon="🔎")
+    if answer.degraded:
+        reason = answer.degraded_reason or "The language model was unavailable; this answer was composed offline."
+        st.caption(f"ℹ️ {plain(reason)}")
+
+
+def render_sources(sources: Iterable[Hit]) -> None:
+    """Show the sources as a table: API, method, path, JSON pointer, relevance."""
+    rows = [{"API": h.api, "Method": h.method or "", "Path": h.path or h.title, "Pointer": h.source,
+             "Relevance": round(max(0.0, min(1.0, h.score)), 3)} for h in sources]
+    if not rows:
+        return
+    with st.expander(f"Sources ({len(rows)})", icon="📚"):
+        st.dataframe(rows, hide_index=True, column_config={
+            "Relevance": st.column_config.ProgressColumn("Relevance", min_value=0.0, max_value=1.0, format="%.2f"),
+        })
+
+
+def render_code(samples: Iterable[CodeSample], key: str) -> None:
+    """Show code samples in one tab per language; `st.code` gives each a copy button."""
+    samples = list(samples)
+    if not samples:
+        return
+    labels = [plain(s.label or s.language) for s in samples]
+    if len(set(labels)) < len(labels):  # several operations: tell the tabs apart
+        labels = [f"{lab} ({i + 1})" for i, lab in enumerate(labels)]
+    for tab, sample in zip(st.tabs(labels, key=key), samples):
+        with tab:
+            st.code(sample.code, language=_CODE_LANG.get(sample.language, sample.language))
+
+
+def render_usage(answer: Answer) -> None:
+    """Show token usage and estimated cost when a language model wrote the answer."""
+    usage = answer.usage
+    if answer.provider == "offline" and not usage.prompt_tokens:
+        st.caption("Composed offline from your specs" + (" · from cache" if answer.cached else ""))
+        return
+    parts = [plain(answer.provider), f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens"]
+    if usage.cost_usd is not None:
+        parts.append(f"{'≈ ' if usage.estimated else ''}\\${usage.cost_usd:.4f}")
+    if answer.cached:
+        parts.append("from cache")
+    st.caption(" · ".join(parts))
+
+
+def _save_feedback(message_id: int) -> None:
+    rating = st.session_state.get(f"fb_{message_id}")
+    comment = st.session_state.get(f"fbc_{message_id}", "")
+    if rating is None:
+        state.conversations().clear_feedback(message_id)
+    else:
+        state.conversations().set_feedback(message_id, int(rating), comment or "")
+
+
+def render_feedback(message_id: int, stored: Any = None) -> None:
+    """Thumbs up/down on the answer; once rated, an optional comment saved on Enter."""
+    default = stored.rating if stored is not None else None
+    if stored is not None and f"fbc_{message_id}" not in st.session_state:
+        st.session_state[f"fbc_{message_id}"] = stored.comment
+    rating = st.feedback("thumbs", key=f"fb_{message_id}", default=default, on_change=_save_feedback,
+                         args=(message_id,))
+    if rating is not None:
+        st.text_input("Comment (optional)", key=f"fbc_{message_id}", on_change=_save_feedback, args=(message_id,),
+                      placeholder="What was missing or wrong?", max_chars=2000)

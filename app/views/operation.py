@@ -1,0 +1,105 @@
+"""One operation in the Explorer: parameters, request and response schemas as tables, auth, pointer, code."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+from app.views.answer import render_code
+from app.views.common import show_error
+from app.views.safe import plain, safe_markdown
+from src.rag.types import ApiSpec, Operation, SchemaField
+
+
+def _value(v: Any) -> str:
+    """Show a default/example value compactly as text."""
+    if v is None:
+        return ""
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)[:200]
+
+
+def parameter_rows(op: Operation) -> list[dict[str, Any]]:
+    """Return one table row per parameter."""
+    return [{"Name": p.name, "In": p.location, "Type": p.type, "Required": p.required,
+             "Description": " ".join(p.description.split()), "Allowed": ", ".join(p.enum),
+             "Default": _value(p.default), "Example": _value(p.example),
+             "Deprecated": p.deprecated} for p in op.parameters]
+
+
+def field_rows(fields: tuple[SchemaField, ...]) -> list[dict[str, Any]]:
+    """Return one table row per (dotted) schema field."""
+    return [{"Field": f.name, "Type": f.type, "Required": f.required,
+             "Description": " ".join(f.description.split()), "Allowed": ", ".join(f.enum),
+             "Example": _value(f.example if f.example is not None else f.default)} for f in fields]
+
+
+def auth_rows(spec: ApiSpec, op: Operation) -> list[dict[str, Any]]:
+    """Return the auth schemes this operation accepts (the parser already applied the API's default)."""
+    rows = []
+    for name in op.security:
+        scheme = spec.auth_scheme(name)
+        if scheme is None:
+            rows.append({"Scheme": name, "Type": "", "Where": "", "Description": ""})
+            continue
+        where = " ".join(x for x in (scheme.location, scheme.param_name, scheme.scheme) if x)
+        rows.append({"Scheme": scheme.name, "Type": scheme.type, "Where": where,
+                     "Description": " ".join(scheme.description.split())})
+    return rows
+
+
+def _table(rows: list[dict[str, Any]], empty: str) -> None:
+    if rows:
+        st.dataframe(rows, hide_index=True)
+    else:
+        st.caption(empty)
+
+
+def render_operation(spec: ApiSpec, op: Operation) -> None:
+    """Render everything about one operation."""
+    st.subheader(f"`{op.key.replace('`', '')}`")
+    if op.summary:
+        st.markdown(f"**{plain(op.summary)}**")
+    if op.deprecated:
+        st.warning("This operation is deprecated.")
+    if op.description:
+        st.markdown(safe_markdown(op.description))
+    st.caption("Source pointer")
+    st.code(op.pointer or "(none)", language=None)
+    tabs = st.tabs(["Parameters", "Request body", "Responses", "Auth", "Code"], key=f"op_tabs_{op.key}")
+    with tabs[0]:
+        _table(parameter_rows(op), "No parameters.")
+    with tabs[1]:
+        body = op.request_body
+        if body is None:
+            st.caption("No request body.")
+        else:
+            required = "required" if body.required else "optional"
+            schema = f" · schema {plain(body.schema_name)}" if body.schema_name else ""
+            st.caption(f"{plain(body.content_type)} · {required}{schema}")
+            _table(field_rows(body.fields), "The body has no documented fields.")
+    with tabs[2]:
+        for resp in op.responses:
+            label = f"{resp.status} {' '.join(resp.description.split())[:80]}"
+            with st.expander(plain(label), expanded=resp.status.startswith("2")):
+                if resp.content_type:
+                    st.caption(plain(resp.content_type) + (f" · schema {plain(resp.schema_name)}" if resp.schema_name else ""))
+                _table(field_rows(resp.fields), "No documented fields.")
+        if not op.responses:
+            st.caption("No documented responses.")
+    with tabs[3]:
+        _table(auth_rows(spec, op), "No authentication declared.")
+    with tabs[4]:
+        _code(spec, op)
+
+
+def _code(spec: ApiSpec, op: Operation) -> None:
+    from src.rag.codegen import generate_samples
+
+    try:
+        samples = generate_samples(spec, op)
+    except Exception as err:  # code samples are optional; say why they are missing
+        show_error(err, "building code samples")
+        return
+    render_code(samples, key=f"op_code_{op.key}")
