@@ -178,3 +178,35 @@ def test_real_spec_answers_verify_for_many_operations(stripe):
     for i, key in enumerate(keys):
         answer = compose(stripe, "how do I " + key.split(" ", 1)[1].replace("/", " "), key, keys[i - 1])
         assert_verifies(answer, stripe)
+
+
+def test_the_question_verb_breaks_ties_towards_the_canonical_write_endpoint():
+    spec = stripe_like_spec()
+    hits = [op_hit(spec, "GET /v1/charges", 0.61), op_hit(spec, "POST /v1/charges/{charge}/refund", 0.60),
+            op_hit(spec, "POST /v1/refunds", 0.58)]
+    answer = compose_offline("How do I refund a charge?", hits, {spec.api_id: spec})
+    assert answer.text.startswith("### `POST /v1/refunds`")
+    read = compose_offline("How do I list charges?", hits, {spec.api_id: spec})
+    assert read.text.startswith("### `GET /v1/charges`")
+    far = [op_hit(spec, "GET /v1/charges", 0.9), op_hit(spec, "POST /v1/refunds", 0.3)]
+    assert compose_offline("How do I refund a charge?", far, {spec.api_id: spec}).text.startswith(
+        "### `GET /v1/charges`")  # a clearly better retrieval score is not overridden
+
+
+def test_verb_only_matches_are_not_answers():
+    spec = stripe_like_spec()
+    hits = [op_hit(spec, "POST /v1/customers", 0.4), op_hit(spec, "POST /v1/refunds", 0.35)]
+    answer = compose_offline("How do I create a pet?", hits, {spec.api_id: spec})
+    assert answer.text.startswith("I could not find an endpoint")
+    assert answer.code == ()
+    confident = compose_offline("How do I create a pet?", [op_hit(spec, "POST /v1/customers", 0.7)],
+                                {spec.api_id: spec})
+    assert confident.text.startswith("### `POST /v1/customers`")
+    assert "closest match to your question by meaning" not in confident.text  # it matched *create*
+
+
+def test_unrelated_documentation_is_not_offered():
+    doc = Hit(id="x:schema:a", api="x@1", kind=ChunkKind.SCHEMA, title="Schema email_sent", source="#/s/a",
+              score=0.3, text="Email sent.")
+    answer = compose_offline("How do I send an SMS?", [doc], {})
+    assert "email" not in answer.text and answer.sources == ()

@@ -109,3 +109,15 @@ def test_basic_auth_delete_with_path_parameter(stand_in_api, tmp_path, language)
     assert (got.method, got.path) == ("DELETE", "/users/u-7")
     token = base64.b64encode(f"{SECRETS['API_USERNAME']}:{SECRETS['API_PASSWORD']}".encode()).decode()
     assert got.headers["authorization"] == f"Basic {token}"
+
+
+@pytest.mark.parametrize("language", ["python", "curl", "javascript"])
+def test_get_with_a_declared_body_sends_no_body(stand_in_api, tmp_path, language):
+    from src.rag.types import ApiSpec, Operation, RequestBody, SpecFormat
+
+    # Stripe declares empty form bodies on its GET operations; fetch would refuse to send one.
+    op = Operation("GET", "/v1/balance", request_body=RequestBody("application/x-www-form-urlencoded"))
+    spec = ApiSpec("B", "1", SpecFormat.OPENAPI_30, servers=("https://x.example.com",), operations=(op,))
+    RUNNERS[language](_sample(spec, "GET /v1/balance", language, base_url=stand_in_api.base_url), tmp_path)
+    got = stand_in_api.only()
+    assert (got.method, got.path, got.body) == ("GET", "/v1/balance", b"")

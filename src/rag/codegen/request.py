@@ -190,13 +190,15 @@ def _headers(op: Operation, kind: BodyKind) -> tuple[tuple[str, str], ...]:
 
 def _body(op: Operation) -> tuple[BodyKind, Any, str]:
     body = op.request_body
-    if body is None:
+    # fetch refuses a body on GET/HEAD, and servers ignore one (Stripe declares empty bodies on its GETs).
+    if body is None or _method(op.method) in {"GET", "HEAD"}:
         return BodyKind.NONE, None, ""
     ctype = (body.content_type or "application/json").split(";")[0].strip().lower()
-    if ctype == "application/x-www-form-urlencoded":
-        return BodyKind.FORM, body_value(body), ctype
-    if ctype == "multipart/form-data":
-        return BodyKind.MULTIPART, body_value(body), ctype
+    if ctype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        value = body_value(body)
+        if not value:
+            return BodyKind.NONE, None, ""
+        return (BodyKind.FORM if ctype.startswith("application") else BodyKind.MULTIPART), value, ctype
     if "json" in ctype:
         if body.example is None and body.raw_example:
             try:

@@ -8,11 +8,11 @@ from src.core.security import escape_markdown
 from src.rag.codegen import DEFAULT_LANGUAGES, generate_samples
 from src.rag.codegen.render import LABELS
 from src.rag.generation import offline_sections as sec
-from src.rag.generation.offline_match import Candidate, candidates, pick_steps
+from src.rag.generation.offline_match import Candidate, candidates, pick_steps, relevant_hits
 from src.rag.types import Answer, ApiSpec, ChunkKind, CodeSample, Hit
 
 PROVIDER = "offline"
-MAX_ALTERNATIVES = 3
+MAX_ALTERNATIVES = 4
 # The text shows these; Answer.code carries every supported language.
 INLINE_LANGUAGES = ("curl", "python")
 
@@ -45,8 +45,9 @@ def compose_offline(
     parts = _steps_text(steps, code, inline_code) if steps else _single_text(found, code, inline_code)
     others = [c for c in found if c not in chosen][:MAX_ALTERNATIVES]
     parts += _alternatives(others)
-    parts += _related(relevant)
-    used = tuple(c.hit for c in chosen + others) + tuple(h for h in relevant if h.kind != ChunkKind.OPERATION)[:3]
+    related = _related_hits(question, relevant)
+    parts += _related(related)
+    used = tuple(c.hit for c in chosen + others) + tuple(related)
     return Answer(question=question, text="\n\n".join(p for p in parts if p).strip() + "\n", sources=used,
                   code=code, provider=PROVIDER)
 
@@ -114,8 +115,12 @@ def _alternatives(others: list[Candidate]) -> list[str]:
     return ["\n".join(lines)]
 
 
-def _related(relevant: Sequence[Hit]) -> list[str]:
-    extra = [h for h in relevant if h.kind in (ChunkKind.SCHEMA, ChunkKind.DOC, ChunkKind.AUTH)][:3]
+def _related_hits(question: str, hits: Sequence[Hit]) -> list[Hit]:
+    extra = [h for h in hits if h.kind in (ChunkKind.SCHEMA, ChunkKind.DOC, ChunkKind.AUTH) and h.source]
+    return relevant_hits(question, extra)[:3]
+
+
+def _related(extra: Sequence[Hit]) -> list[str]:
     if not extra:
         return []
     lines = ["**Related in the docs**"]
@@ -126,7 +131,7 @@ def _related(relevant: Sequence[Hit]) -> list[str]:
 def _nothing_found(question: str, relevant: Sequence[Hit], hits: Sequence[Hit],
                    specs: Mapping[str, ApiSpec]) -> Answer:
     """Say honestly that nothing answers the question, and what to upload or ask instead."""
-    docs = [h for h in relevant if h.kind != ChunkKind.OPERATION][:3]
+    docs = relevant_hits(question, [h for h in relevant if h.kind != ChunkKind.OPERATION])[:3]
     if docs:
         lines = ["No endpoint in your indexed APIs matches this question directly, but these parts of the docs may help:"]
         lines += [f"- {sec.md_prose(h.title, 100)} (source: {sec.md_code(h.source)})" for h in docs]

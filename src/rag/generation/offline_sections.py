@@ -34,7 +34,14 @@ def md_prose(text: str, limit: int = 220) -> str:
     Endpoint-like text in spec prose (``GET /quotes`` in a Postman request name) is quoted, not claimed by
     the answer, so its slash is escaped: it renders the same but is not taken for an endpoint mention.
     """
-    return _CLAIM.sub(r"\1\\/", escape_markdown(truncate(plain(text), limit)))
+    out = []
+    # Spec prose often marks identifiers with backticks; keep those as (safe) code spans.
+    for i, part in enumerate(re.split(r"`([^`\n]{1,80})`", truncate(plain(text), limit))):
+        if i % 2 and not _CLAIM.match(part + " "):
+            out.append(md_code(part))
+        else:
+            out.append(_CLAIM.sub(r"\1\\/", escape_markdown(part if i % 2 == 0 else f"`{part}`")))
+    return "".join(out)
 
 
 def md_fence(code: str, language: str) -> str:
@@ -145,7 +152,7 @@ def _param(p: Parameter) -> str:
 def body_block(cand: Candidate) -> list[str]:
     """Describe the request body: content type, required fields, the most relevant optional fields."""
     body = cand.op.request_body
-    if body is None:
+    if body is None or not (body.fields or body.example is not None or body.raw_example or body.schema_name):
         return []
     fields = [f for f in body.fields if not f.deprecated and "." not in f.name]
     required = [f for f in fields if f.required]
