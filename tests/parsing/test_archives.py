@@ -186,3 +186,16 @@ def test_damaged_archive_is_a_spec_error():
     report = inspect_bytes("broken.zip", make_zip(FILES)[:200])
     assert not report.ok and report.error.startswith("broken.zip:")
     assert "unexpected internal error" not in report.error
+
+
+def test_inspect_path_reports_missing_files_and_folders(tmp_path):
+    from src.rag.parsing import inspect_path
+
+    missing = inspect_path(tmp_path / "nope.yaml")
+    assert not missing.ok and "does not exist" in missing.error
+    (tmp_path / "spec").mkdir()
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    folder = inspect_path(tmp_path / "spec")
+    assert folder.ok and folder.operations == 3 and folder.title == "Split API"

@@ -83,6 +83,13 @@ def test_yaml_syntax_error_names_line_and_column():
     assert one_sentence(message)
 
 
+def test_missing_colon_is_reported_where_the_key_starts():
+    doc = "openapi: 3.0.0\ninfo:\n  title: Pets\n  version: '1'\npaths:\n  /pets:\nget\n  post: {}\n"
+    with pytest.raises(SpecError) as err:
+        parse_bytes("petstore.yaml", doc.encode())
+    assert str(err.value).startswith("petstore.yaml: YAML syntax error at line 7, column 1: a mapping key is missing ':'")
+
+
 def test_json_syntax_error_names_line_and_column():
     doc = '{\n  "openapi": "3.0.0",\n  "info": {"title": "x" "version": "1"}\n}'
     with pytest.raises(SpecError) as err:

@@ -112,7 +112,7 @@ def _guarded(name: str, run) -> ApiSpec:
     except Exception as err:
         log.exception("parse.crashed", file=name)
         raise SpecError(f"{name}: the file {UNEXPECTED} ({type(err).__name__}); please report it.") from err
-    log.info("parse.done", file=name, format=spec.format.value, operations=len(spec.operations),
+    log.debug("parse.done", file=name, format=spec.format.value, operations=len(spec.operations),
              ms=round((time.perf_counter() - started) * 1000))
     return spec
 

@@ -72,7 +72,7 @@ def _introspected(doc: SourceDocument) -> GraphQLSchema:
     data = as_dict(doc.data)
     data = as_dict(data.get("data")) if "data" in data and "__schema" not in data else data
     try:
-        return build_client_schema(data, assume_valid=True)  # type: ignore[arg-type]
+        return _materialised(build_client_schema(data, assume_valid=True))  # type: ignore[arg-type]
     except (GraphQLError, TypeError, KeyError, ValueError, AttributeError) as err:
         raise SpecError(f"{doc.name}: the GraphQL introspection result at #/__schema is incomplete ({_first_line(err)}); export it again with a full introspection query.") from None
 
@@ -89,9 +89,24 @@ def _from_sdl(doc: SourceDocument, warnings: list[str]) -> GraphQLSchema:
         warnings.append(f"{len(missing)} type(s) are used but never defined (e.g. {sorted(missing)[0]}); they are treated as custom scalars.")
         ast = parse(doc.text + "\n" + "\n".join(f"scalar {n}" for n in sorted(missing)))
     try:
-        return build_ast_schema(ast, assume_valid=True, assume_valid_sdl=True)
+        return _materialised(build_ast_schema(ast, assume_valid=True, assume_valid_sdl=True))
     except (GraphQLError, TypeError, ValueError, KeyError, AttributeError) as err:
         raise SpecError(f"{doc.name}: the GraphQL schema cannot be built ({_first_line(err)}); fix the type definitions and upload it again.") from None
+
+
+def _materialised(schema: GraphQLSchema) -> GraphQLSchema:
+    """Resolve every lazy part of the schema now, so a malformed one fails here with a clear error."""
+    for named in schema.type_map.values():
+        if isinstance(named, (GraphQLObjectType, GraphQLInterfaceType, GraphQLInputObjectType)):
+            for field in named.fields.values():
+                _ = getattr(field, "args", {}), field.type
+        if isinstance(named, (GraphQLObjectType, GraphQLInterfaceType)):
+            _ = named.interfaces
+        elif isinstance(named, GraphQLUnionType):
+            _ = named.types
+        elif isinstance(named, GraphQLEnumType):
+            _ = named.values
+    return schema
 
 
 def _undefined_types(ast: DocumentNode) -> set[str]:

@@ -127,7 +127,9 @@ def _load_with(loader: type, text: str) -> Any:
 
 def _yaml_error(name: str, err: yaml.MarkedYAMLError) -> SpecError:
     """Build the one-sentence YAML syntax error with line and column."""
-    mark = err.problem_mark or err.context_mark
+    # A key without ':' is reported where the key starts, not where the scanner gave up.
+    simple_key = "simple key" in str(err.context or "") and err.context_mark is not None
+    mark = err.context_mark if simple_key else err.problem_mark or err.context_mark
     problem = " ".join(str(err.problem or err.context or "the YAML is malformed").split())
     problem = _YAML_REASONS.get(problem, problem)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
