@@ -55,7 +55,7 @@ def test_refund_answer_names_the_endpoint_cites_it_and_carries_samples(stripe):
     codes = {s.language: s.code for s in answer.code}
     assert {"curl", "python"} <= set(codes)
     assert '"https://api.stripe.com/v1/refunds"' in codes["curl"]
-    assert 'BASE_URL = "https://api.stripe.com"' in codes["python"]
+    assert '"https://api.stripe.com/v1/refunds"' in codes["python"]
     assert [h.path for h in answer.sources] == ["/v1/refunds", "/v1/charges/{charge}/refund"]
     assert_verifies(answer, stripe)
 
@@ -65,7 +65,7 @@ def test_inline_code_puts_curl_and_python_blocks_in_the_text(stripe):
     assert re.search(r'```bash\n# [^\n]*POST /v1/refunds\n', answer.text)
     assert 'curl -X POST "https://api.stripe.com/v1/refunds"' in answer.text
     assert "```python\n" in answer.text
-    assert answer.text.count("https://api.stripe.com/v1/refunds") == 1  # curl; Python joins BASE_URL
+    assert answer.text.count("https://api.stripe.com/v1/refunds") == 2  # curl and Python
     assert_verifies(answer, stripe)
 
 

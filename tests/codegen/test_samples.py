@@ -36,11 +36,11 @@ def test_language_aliases_and_unknown_language():
 def test_bearer_is_preferred_over_basic_and_path_parameters_become_named_variables():
     codes = _codes(specs.stripe_like_spec(), "POST /v1/charges/{charge}/refund")
     assert 'CHARGE = "<charge>"' in codes["python"]
-    assert 'f"{BASE_URL}/v1/charges/{CHARGE}/refund"' in codes["python"]
+    assert 'f"https://api.stripe.com/v1/charges/{CHARGE}/refund"' in codes["python"]
     assert "CHARGE='<charge>'" in codes["curl"]
     assert '"https://api.stripe.com/v1/charges/${CHARGE}/refund"' in codes["curl"]
     assert '-H "Authorization: Bearer ${API_TOKEN}"' in codes["curl"]
-    assert "`${BASE_URL}/v1/charges/${CHARGE}/refund`" in codes["javascript"]
+    assert "`https://api.stripe.com/v1/charges/${CHARGE}/refund`" in codes["javascript"]
     assert "process.env.API_TOKEN" in codes["javascript"]
 
 
@@ -64,7 +64,7 @@ def test_spec_without_server_gets_a_placeholder_and_says_so():
 def test_operation_servers_override_the_spec_servers():
     op = Operation("GET", "/files", servers=("https://files.example.net/v2/",))
     spec = ApiSpec("Two hosts", "1", SpecFormat.OPENAPI_30, servers=("https://api.example.net",), operations=(op,))
-    assert 'BASE_URL = "https://files.example.net/v2"' in _codes(spec, "GET /files")["python"]
+    assert '"https://files.example.net/v2/files"' in _codes(spec, "GET /files")["python"]
 
 
 def test_postman_headers_and_auth_variable():
@@ -120,7 +120,7 @@ def test_graphql_input_objects_enums_and_missing_server():
         SchemaDef("IssueState", type="enum", enum=("CLOSED", "OPEN"))))
     codes = _codes(spec, "MUTATION addComment")
     python = codes["python"]
-    assert 'BASE_URL = "https://api.example.com/graphql"' in python
+    assert 'requests.post(\n    "https://api.example.com/graphql",' in python
     assert "cannot declare authentication" in python
     assert '"variables": {"input": {"body": "<body>", "labels": ["<labels>"]}, "state": "CLOSED"}' in python
     namespace: dict = {}

@@ -41,7 +41,10 @@ def render(language: str, model: RequestModel, title: str) -> str:
     """Render the sample for one language."""
     context = {"model": model, "auth": model.auth, "title": title}
     context.update({"curl": _curl, "python": _python, "javascript": _javascript}[language](model))
-    return _env().get_template(TEMPLATES[language]).render(context).rstrip() + "\n"
+    code = _env().get_template(TEMPLATES[language]).render(context).rstrip() + "\n"
+    # Optional sections leave runs of blank lines; Python and JS literals never hold a raw newline, so
+    # squeezing them is safe there (a curl body may, so curl is left alone).
+    return code if language == "curl" else re.sub(r"\n{3,}", "\n\n", code)
 
 
 def _query_values(model: RequestModel) -> list[tuple[str, str]]:
@@ -53,7 +56,8 @@ def _query_values(model: RequestModel) -> list[tuple[str, str]]:
 
 
 def _python(model: RequestModel) -> dict[str, Any]:
-    parts = "".join("{" + p.var + "}" if p.var else q.py_fstring_part(p.text) for p in model.path_parts)
+    parts = q.py_fstring_part(model.base_url) + "".join(
+        "{" + p.var + "}" if p.var else q.py_fstring_part(p.text) for p in model.path_parts)
     headers = [(q.py_str(n), q.py_str(v)) for n, v in model.headers]
     # Query values go out as text; True must be sent as "true", not Python's "True".
     params = [(q.py_str(n), q.py_lit([form_scalar(x) for x in v] if isinstance(v, list) else form_scalar(v)))
@@ -72,7 +76,7 @@ def _python(model: RequestModel) -> dict[str, Any]:
         form[key] = form[key] + [value] if isinstance(form.get(key), list) else ([form[key], value] if key in form else value)
     return {
         "py_call": model.method.lower() if model.method in _REQUESTS_VERBS else "request",
-        "py_url": 'f"{BASE_URL}' + parts + '"' if parts else "BASE_URL",
+        "py_url": 'f"' + parts + '"' if model.path_vars else q.py_str(model.base_url + _literal_path(model)),
         "headers": _py_mapping(headers),
         "params": _py_mapping(params),
         "form_dict": form,
@@ -80,6 +84,10 @@ def _python(model: RequestModel) -> dict[str, Any]:
         "text_block": _text_lines(model),
         "text_block_name": "QUERY" if model.graphql else "PAYLOAD",
     }
+
+
+def _literal_path(model: RequestModel) -> str:
+    return "".join(p.text for p in model.path_parts)
 
 
 def _py_mapping(items: list[tuple[str, str]]) -> str:
@@ -101,7 +109,8 @@ def _has_header(model: RequestModel, name: str) -> bool:
 
 
 def _javascript(model: RequestModel) -> dict[str, Any]:
-    parts = "".join("${" + p.var + "}" if p.var else q.js_template_part(p.text) for p in model.path_parts)
+    parts = q.js_template_part(model.base_url) + "".join(
+        "${" + p.var + "}" if p.var else q.js_template_part(p.text) for p in model.path_parts)
     params = [(q.js_str(n), q.js_str(v)) for n, v in _query_values(model)]
     headers = [(n, q.js_str(v)) for n, v in model.headers]
     auth = model.auth
@@ -113,7 +122,7 @@ def _javascript(model: RequestModel) -> dict[str, Any]:
         if not _has_header(model, "content-type"):
             headers.append(("Content-Type", q.js_str(model.content_type or "application/json")))
     return {
-        "js_url": "`${BASE_URL}" + parts + "`" if parts else "BASE_URL",
+        "js_url": "`" + parts + "`" if model.path_vars else q.js_str(model.base_url + _literal_path(model)),
         "params_list": params,
         "js_headers": headers,
         "form_strings": [[k, str(v)] for k, v in model.form],

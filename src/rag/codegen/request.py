@@ -16,7 +16,7 @@ PLACEHOLDER_BASE_URL = "https://api.example.com"
 _PATH_VAR = re.compile(r"\{([^{}]+)\}")
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
 # Names the templates use for their own variables; path variables must not shadow them.
-_RESERVED = {"BASE_URL", "API_TOKEN", "API_KEY", "API_USERNAME", "API_PASSWORD", "URL", "QUERY", "PAYLOAD"}
+_RESERVED = {"API_TOKEN", "API_KEY", "API_USERNAME", "API_PASSWORD", "URL", "QUERY", "PAYLOAD"}
 _HEADER_NAME_JUNK = re.compile(r"[^A-Za-z0-9!#$%&'*+.^_`|~-]")
 # Headers the body encoding sets by itself; repeating them from a Postman request would only conflict.
 _BODY_HEADERS = {"content-type", "content-length"}
