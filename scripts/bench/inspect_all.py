@@ -5,7 +5,6 @@ Usage: python scripts/bench/inspect_all.py [DATA_DIR]   (default: ../shared/data
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from pathlib import Path
@@ -14,12 +13,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from src.core.config import Settings  # noqa: E402
+from src.core.logging import configure_logging  # noqa: E402
 from src.rag.parsing import inspect_path  # noqa: E402
 
 
 def main() -> int:
     """Inspect all files and print a table of timings; exit 1 if any file failed."""
-    logging.disable(logging.CRITICAL)
+    configure_logging(level="WARNING")
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / ".." / "shared" / "data"
     files = sorted(p for sub in ("specs", "postman", "graphql") for p in (data / sub).rglob("*") if p.is_file())
     if not files:
