@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from src.rag.codegen.auth import AuthPlan, plan_auth
@@ -66,7 +66,6 @@ class RequestModel:
     content_type: str = ""
     graphql: bool = False
     summary: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def form(self) -> list[tuple[str, Any]]:
