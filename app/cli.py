@@ -12,6 +12,11 @@ from pathlib import Path
 
 from src.core.config import load_settings
 from src.core.errors import AppError
+from src.core.logging import configure_logging
+
+
+QUIET_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
+             "TOKENIZERS_PARALLELISM": "false"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,10 +60,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    for name, value in QUIET_ENV.items():
+        os.environ.setdefault(name, value)
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(data_dir=args.data_dir)
+        # The CLI is quiet unless asked: events go to stderr at WARNING so stdout stays parseable JSON.
+        settings = load_settings(data_dir=args.data_dir, log_level=None if "APIASSIST_LOG_LEVEL" in os.environ else "WARNING")
+        configure_logging(settings.env.value == "production", settings.log_level)
         if args.command == "inspect":
             return _inspect(args, settings)
         from src.rag.service import Assistant

@@ -13,14 +13,14 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 
-st.set_page_config(page_title="API Integration Assistant", page_icon="🔌", layout="wide")
+st.set_page_config(page_title="API Integration Assistant", page_icon=":material/api:", layout="wide")
 
 PAGES = [
-    st.Page("pages/chat.py", title="Chat", icon="💬", default=True),
-    st.Page("pages/library.py", title="Library", icon="📚", url_path="library"),
-    st.Page("pages/explorer.py", title="Explorer", icon="🧭", url_path="explorer"),
-    st.Page("pages/insights.py", title="Insights", icon="📈", url_path="insights"),
-    st.Page("pages/settings.py", title="Settings", icon="⚙️", url_path="settings"),
+    st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+    st.Page("pages/library.py", title="Library", icon=":material/menu_book:", url_path="library"),
+    st.Page("pages/explorer.py", title="Explorer", icon=":material/explore:", url_path="explorer"),
+    st.Page("pages/insights.py", title="Insights", icon=":material/insights:", url_path="insights"),
+    st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
 ]
 
 

@@ -24,7 +24,7 @@ def ask(question: str, conv: Conversation | None, apis: tuple[str, ...]) -> Conv
     """Answer one question: rate limit, store it, stream the answer, store the answer, render its details."""
     decision = state.limiter().check(state.owner())
     if not decision.allowed:
-        st.info(decision.message(), icon="⏳")
+        st.info(decision.message(), icon=":material/hourglass_top:")
         return conv
     store = state.conversations()
     if conv is None:
@@ -69,7 +69,7 @@ def examples(apis: tuple[str, ...]) -> None:
         return
     st.caption(f"Try asking about **{plain(ex['title'])}**:")
     for i, q in enumerate(ex["questions"]):
-        if st.button(plain(q), key=f"example_{i}", icon="💡"):
+        if st.button(plain(q), key=f"example_{i}", icon=":material/lightbulb:"):
             st.session_state["pending_question"] = q
 
 
@@ -93,7 +93,7 @@ def export(conv: Conversation | None) -> None:
         return
     text = export_markdown(conv, state.conversations().messages(conv.id))
     st.download_button("Export as Markdown", data=text, file_name=export_filename(conv), mime="text/markdown",
-                       icon="⬇️", key="export", on_click="ignore")
+                       icon=":material/download:", key="export", on_click="ignore")
 
 
 def page() -> None:

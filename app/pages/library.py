@@ -26,7 +26,7 @@ def reindex(info: ApiInfo) -> None:
             f"{report.embedded} chunks re-embedded."
         )
     else:
-        st.session_state["library_notice"] = f"⚠️ {plain(report.error)}"
+        st.session_state["library_notice"] = f":red[:material/error:] {plain(report.error)}"
     st.rerun()
 
 
@@ -34,7 +34,7 @@ def delete_controls(info: ApiInfo) -> None:
     """Delete after an explicit confirmation."""
     key = f"confirm_remove_{info.api}"
     if not st.session_state.get(key):
-        if st.button("Delete", key=f"remove_{info.api}", icon="🗑️"):
+        if st.button("Delete", key=f"remove_{info.api}", icon=":material/delete:"):
             st.session_state[key] = True
             st.rerun()
         return
@@ -65,11 +65,11 @@ def api_card(info: ApiInfo) -> None:
                 for w in info.warnings[:100]:
                     st.caption(plain(w))
         left, mid, right = st.columns(3)
-        if left.button("Re-index", key=f"reindex_{info.api}", icon="🔄"):
+        if left.button("Re-index", key=f"reindex_{info.api}", icon=":material/refresh:"):
             with guard("re-indexing"):
                 reindex(info)
         mid.download_button("Download original", data=_original(info.api), file_name=info.source or "spec",
-                            key=f"download_{info.api}", icon="⬇️", on_click="ignore")
+                            key=f"download_{info.api}", icon=":material/download:", on_click="ignore")
         with right:
             with guard("deleting the API"):
                 delete_controls(info)

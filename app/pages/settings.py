@@ -48,13 +48,13 @@ def health() -> None:
     store, model = report["store"], report["embedding"]
     cols = st.columns(2)
     with cols[0]:
-        ok = "🟢" if store.get("ok") else "🔴"
+        ok = ":green[:material/check_circle:]" if store.get("ok") else ":red[:material/cancel:]"
         st.markdown(f"{ok} **ChromaDB** ({plain(store.get('mode', ''))})")
         st.caption(f"{store.get('chunks', 0)} chunks · answered in {store.get('ms', '—')} ms"
                    if store.get("ok") else plain(store.get("error", "unreachable")))
     with cols[1]:
         loaded = model.get("loaded")
-        st.markdown(f"{'🟢' if loaded else '⏳'} **Embedding model**")
+        st.markdown(f"{':green[:material/check_circle:]' if loaded else ':orange[:material/hourglass_top:]'} **Embedding model**")
         st.caption(("loaded · " if loaded else "loading in the background · ") + plain(str(model.get("path", ""))))
     st.markdown("**LLM providers**")
     rows = [{k: v for k, v in p.items() if not isinstance(v, (dict, list))} for p in report["providers"]]

@@ -49,10 +49,10 @@ def render_notices(answer: Answer) -> None:
     """Warn about endpoints the specs do not contain and say when the answer is degraded."""
     if answer.unverified:
         names = ", ".join(f"`{u.replace('`', '')}`" for u in answer.unverified)
-        st.warning(f"Not found in the indexed specs, check before using: {names}", icon="🔎")
+        st.warning(f"Not found in the indexed specs, check before using: {names}", icon=":material/search_off:")
     if answer.degraded:
         reason = answer.degraded_reason or "The language model was unavailable; this answer was composed offline."
-        st.caption(f"ℹ️ {plain(reason)}")
+        st.caption(f":material/info: {plain(reason)}")
 
 
 def render_sources(sources: Iterable[Hit]) -> None:
@@ -61,7 +61,7 @@ def render_sources(sources: Iterable[Hit]) -> None:
              "Relevance": round(max(0.0, min(1.0, h.score)), 3)} for h in sources]
     if not rows:
         return
-    with st.expander(f"Sources ({len(rows)})", icon="📚"):
+    with st.expander(f"Sources ({len(rows)})", icon=":material/library_books:"):
         st.dataframe(rows, hide_index=True, column_config={
             "Relevance": st.column_config.ProgressColumn("Relevance", min_value=0.0, max_value=1.0, format="%.2f"),
         })

@@ -19,11 +19,11 @@ log = get_logger("app")
 def show_error(err: BaseException, action: str = "doing that") -> None:
     """Show one sentence and a next step; unexpected errors go to the log, never a traceback to the user."""
     if isinstance(err, AppError):
-        st.error(plain(str(err)), icon="⚠️")
+        st.error(plain(str(err)), icon=":material/error:")
         return
     log.error("ui.error", action=action, error=type(err).__name__, exc_info=err)
     st.error(f"Something went wrong while {action}; try again, and if it keeps failing check the server log.",
-             icon="⚠️")
+             icon=":material/error:")
 
 
 @contextmanager
@@ -65,11 +65,11 @@ def model_status() -> None:
     """Show whether the embedding model is ready; it loads in the background and never blocks a page."""
     warm = state.warmup()
     if warm.error:
-        st.caption(f"⚠️ {plain(warm.error)}")
+        st.caption(f":red[:material/error:] {plain(warm.error)}")
     elif warm.done.is_set():
-        st.caption("🟢 Search model ready")
+        st.caption(":green[:material/check_circle:] Search model ready")
     else:
-        st.caption("⏳ Loading the search model in the background; the first answer may take a few seconds.")
+        st.caption(":orange[:material/hourglass_top:] Loading the search model in the background; the first answer may take a few seconds.")
 
 
 def when(stamp: float) -> str:

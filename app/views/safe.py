@@ -1,6 +1,7 @@
 """Make Markdown from specs, users and models safe to render, including while an answer streams.
 
-Prose is bleached (src.core.security), link targets are limited to http(s)/mailto/anchors, and `$`
+Prose is bleached (src.core.security), links to anything but http(s)/mailto/relative targets keep
+only their text, HTML tags are dropped (Streamlit would show them literally), and `$`
 is escaped so dollar amounts never turn into LaTeX. Code (fenced blocks and inline spans) is left
 exactly as written: Markdown renders code literally, and bleaching it would mangle `<` and `&`.
 """
@@ -11,11 +12,14 @@ import html
 import re
 from urllib.parse import unquote
 
+import bleach
+
 from src.core.security import escape_markdown, sanitize_markdown
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-_LINK_DEST = re.compile(r"\]\(\s*<?([^)\s>]*)>?((?:\s+\"[^\"]*\")?)\s*\)")
+# [text](dest "title") or ![alt](dest); dest may hold one level of balanced parentheses.
+_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _REF_DEF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(\S+)(.*)$")
 _QUOTE = re.compile(r"^(\s{0,3}(?:>\s?)+)")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
@@ -29,16 +33,21 @@ def plain(text: object) -> str:
     return escape_markdown(" ".join(str(text or "").split())).replace("$", "\\$")
 
 
-def safe_link(url: str) -> str:
-    """Return the URL if its scheme is http, https or mailto (or it has none); otherwise `#`."""
+def is_safe_link(url: str) -> bool:
+    """Tell whether a link target is http, https, mailto or relative, after decoding tricks."""
     probe = html.unescape(unquote(url))
     probe = re.sub(r"[\x00-\x20\x7f]", "", probe)
     match = _SCHEME.match(probe)
-    return url if match is None or match.group(1).lower() in _SAFE_SCHEMES else "#"
+    return match is None or match.group(1).lower() in _SAFE_SCHEMES
+
+
+def safe_link(url: str) -> str:
+    """Return the URL if it is safe to link to, otherwise `#`."""
+    return url if is_safe_link(url) else "#"
 
 
 def _sanitize_prose(text: str) -> str:
-    """Sanitise prose outside code spans: bleach, neutralise link targets, escape `$`."""
+    """Sanitise prose outside code spans; code spans pass through unchanged."""
     parts, last = [], 0
     for match in _CODE_SPAN.finditer(text):
         parts.append(_sanitize_plain(text[last:match.start()]))
@@ -55,11 +64,14 @@ def _sanitize_plain(text: str) -> str:
     lead = quote.group(1) if quote else ""  # keep blockquote markers; bleach would turn them into &gt;
     # Already-escaped brackets (\<b\>) are literal text: make them entities so bleach keeps them visible.
     body = text[len(lead):].replace("\\<", "&lt;").replace("\\>", "&gt;")
-    body = sanitize_markdown(body)
-    body = _LINK_DEST.sub(lambda m: f"]({safe_link(m.group(1))}{m.group(2)})", body)
+    # A link to anything but http(s)/mailto/relative keeps its text and loses the link.
+    body = _LINK.sub(lambda m: m.group(0) if is_safe_link(m.group(2)) else m.group(1), body)
     ref = _REF_DEF.match(body)
-    if ref:
-        body = f"{ref.group(1)}{safe_link(ref.group(2))}{ref.group(3)}"
+    if ref and not is_safe_link(ref.group(2)):
+        body = ""
+    body = sanitize_markdown(body)
+    # Streamlit shows raw HTML as literal text, so the tags bleach allows are dropped too, keeping their text.
+    body = bleach.clean(body, tags=set(), attributes={}, strip=True)
     return lead + body.replace("$", "\\$").replace("\\\\$", "\\$")
 
 

@@ -71,7 +71,7 @@ def _switch(conv_id: str) -> None:
 def conversation_list(current: Conversation | None) -> None:
     """Render the conversation list with new / switch, and rename / delete for the open one."""
     st.subheader("Conversations")
-    if st.button("New conversation", icon="➕", key="new_conversation", width="stretch"):
+    if st.button("New conversation", icon=":material/add:", key="new_conversation", width="stretch"):
         select(None)
         st.rerun()
     for conv in state.conversations().list(state.owner())[:50]:
@@ -89,7 +89,7 @@ def _manage(conv: Conversation) -> None:
             state.conversations().rename(conv.id, title, state.owner())
             st.rerun()
         if st.session_state.get("confirm_delete") != conv.id:
-            if st.button("Delete", key=f"delete_{conv.id}", icon="🗑️"):
+            if st.button("Delete", key=f"delete_{conv.id}", icon=":material/delete:"):
                 st.session_state["confirm_delete"] = conv.id
                 st.rerun()
             return

@@ -75,13 +75,13 @@ def show_reports(reports: list[IngestReport]) -> None:
     """Show one line per file: what was indexed, or why it failed and what to do."""
     for r in reports:
         if not r.ok:
-            st.error(plain(r.error or f"{r.file} could not be indexed; check that it is a supported spec."), icon="⚠️")
+            st.error(plain(r.error or f"{r.file} could not be indexed; check that it is a supported spec."), icon=":material/error:")
             continue
         head = f"**{plain(r.title)}** {plain(r.version)}: {r.operations} operations, {r.schemas} schemas"
         if r.unchanged:
-            st.info(f"{head} — already indexed, nothing changed.", icon="✅")
+            st.info(f"{head} — already indexed, nothing changed.", icon=":material/check_circle:")
         else:
-            st.success(f"{head}, {r.chunks} chunks in {r.seconds:.1f} s.", icon="✅")
+            st.success(f"{head}, {r.chunks} chunks in {r.seconds:.1f} s.", icon=":material/check_circle:")
         if r.warnings:
             with st.expander(f"{len(r.warnings)} warning(s) for {plain(r.file)}"):
                 for w in r.warnings[:50]:

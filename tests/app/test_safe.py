@@ -23,8 +23,8 @@ def test_hostile_markdown_is_neutralised_and_code_is_kept():
     out = safe_markdown(HOSTILE)
     assert "<script>" not in out.split("```")[0] and "onerror" not in out
     assert "javascript:" not in out.lower().replace("```", "")
-    assert "](https://example.com \"t\")" in out
-    assert "[ref]: #" in out
+    assert "See the docs or encoded or [ok](https://example.com \"t\")" in out  # unsafe links keep their text
+    assert "[ref]" not in out
     assert '```python\nif a < b and c & d: print("<script>")\n```' in out  # fenced code untouched
     assert "`x<y && $ref`" in out  # inline code untouched
     assert "\\$ cents, \\$5" in out  # dollars never become LaTeX
@@ -47,7 +47,7 @@ def test_partial_lines_stream_before_the_line_ends():
     sanitizer = StreamSanitizer()
     assert sanitizer.feed("Call the refunds endpoint ") == "Call the refunds endpoint "
     assert sanitizer.feed("[docs](javascript:") == ""  # held back until the link is complete
-    assert sanitizer.feed("x)\n") == "[docs](#)\n"
+    assert sanitizer.feed("x)\n") == "docs\n"
 
 
 @given(st.text(max_size=200))
@@ -59,5 +59,6 @@ def test_any_text_yields_a_string_without_live_javascript_links(text):
 
 def test_safe_link_and_plain():
     assert safe_link("https://x.io/a") == "https://x.io/a" and safe_link("/relative") == "/relative"
+    assert safe_markdown("<p>Adds a <b>pet</b></p> <a href='https://x.io'>docs</a>") == "Adds a pet docs"
     assert safe_link(" JaVa\tScRiPt:alert(1)") == "#" and safe_link("data:text/html,x") == "#"
     assert plain("A [b](javascript:x) <i> $1") == "A \\[b\\]\\(javascript:x\\) \\<i\\> \\$1"
