@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # --- input limits ------------------------------------------------------------------------
     max_upload_mb: float = Field(default=25.0, gt=0)
     max_question_chars: int = Field(default=2000, ge=10)
-    max_archive_members: int = Field(default=2000, ge=1)
+    max_archive_members: int = Field(default=5000, ge=1)
     max_archive_mb: float = Field(default=100.0, gt=0)
 
     # --- LLM ----------------------------------------------------------------------------------

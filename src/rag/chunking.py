@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
-from src.rag.textutil import first_sentence, path_resources, split_identifier, truncate
+from src.rag.textutil import first_sentence, path_resources, plain, split_identifier, truncate
 from src.rag.types import ApiSpec, Chunk, ChunkKind, DocSection, Operation, SchemaDef, SchemaField
 
 EMBED_CHARS = 900
@@ -75,7 +75,7 @@ def _fields_line(fields: tuple[SchemaField, ...], limit: int = MAX_FIELDS) -> li
 
 def operation_title(op: Operation) -> str:
     """Return the display title of an operation: ``POST /v1/refunds — Create a refund``."""
-    label = op.summary or first_sentence(op.description, 80) or " ".join(split_identifier(op.operation_id))
+    label = plain(op.summary) or first_sentence(op.description, 80) or " ".join(split_identifier(op.operation_id))
     return f"{op.method} {op.path}" + (f" — {truncate(label, 100)}" if label else "")
 
 
@@ -91,7 +91,7 @@ def operation_document(spec: ApiSpec, op: Operation) -> str:
     if op.deprecated:
         lines.append("Deprecated: yes")
     if op.description:
-        lines.append("Description: " + truncate(op.description, 1500))
+        lines.append("Description: " + truncate(plain(op.description), 1500))
     if op.parameters:
         lines.append("Parameters:")
         for p in op.parameters[:MAX_FIELDS]:
@@ -118,7 +118,7 @@ def operation_document(spec: ApiSpec, op: Operation) -> str:
 def operation_digest(spec: ApiSpec, op: Operation) -> str:
     """Build the dense text the embedder reads: intent words first, then names of inputs and outputs."""
     parts = [
-        op.summary or first_sentence(op.description, 160),
+        plain(op.summary) or first_sentence(op.description, 160),
         " ".join(split_identifier(op.operation_id)),
         f"{op.method} {' '.join(path_resources(op.path))}",
         ", ".join(op.tags),
@@ -130,17 +130,34 @@ def operation_digest(spec: ApiSpec, op: Operation) -> str:
     return ". ".join(p for p in parts if p)
 
 
+def operation_keywords(op: Operation) -> str:
+    """Build the compact text BM25 ranks an operation by: intent words, resources, input and output names.
+
+    Long field descriptions are left out on purpose: they drown the few words that say what the call does.
+    """
+    top_fields = [f.name for f in (op.request_body.fields if op.request_body else ()) if "." not in f.name]
+    ok = next((r for r in op.responses if r.status.startswith("2")), None)
+    parts = [
+        plain(op.summary), plain(op.summary), " ".join(split_identifier(op.operation_id)),
+        " ".join(path_resources(op.path)), " ".join(op.tags), truncate(plain(op.description), 400),
+        " ".join(p.name for p in op.parameters[:25]), " ".join(top_fields[:25]),
+        first_sentence(ok.description, 160) if ok else "",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
 def _operation_chunk(spec: ApiSpec, op: Operation) -> Chunk:
     kind = ChunkKind.WEBHOOK if op.is_webhook else ChunkKind.OPERATION
     meta = _base_meta(spec, kind, operation_title(op), op.pointer)
-    meta.update(method=op.method, path=op.path, operation_id=op.operation_id, tags=",".join(op.tags), deprecated=op.deprecated)
+    meta.update(method=op.method, path=op.path, operation_id=op.operation_id, tags=",".join(op.tags), deprecated=op.deprecated,
+                kw=operation_keywords(op))
     return _make(spec, kind, op.key, operation_document(spec, op), operation_digest(spec, op), meta)
 
 
 def _schema_chunk(spec: ApiSpec, schema: SchemaDef) -> Chunk:
     lines = [f"Schema {schema.name} ({schema.type})", f"API: {spec.title} {spec.version}"]
     if schema.description:
-        lines.append("Description: " + truncate(schema.description, 1000))
+        lines.append("Description: " + truncate(plain(schema.description), 1000))
     if schema.alternatives:
         lines.append("One of: " + ", ".join(schema.alternatives))
     if schema.enum:
@@ -152,6 +169,7 @@ def _schema_chunk(spec: ApiSpec, schema: SchemaDef) -> Chunk:
         f.name for f in schema.fields[:30]
     )
     meta = _base_meta(spec, ChunkKind.SCHEMA, f"Schema {schema.name}", schema.pointer)
+    meta["kw"] = digest
     return _make(spec, ChunkKind.SCHEMA, schema.name, "\n".join(lines), digest, meta)
 
 
@@ -181,7 +199,7 @@ def _overview_chunk(spec: ApiSpec) -> Chunk:
     if tags:
         lines.append("Tags: " + ", ".join(tags[:60]))
     if spec.description:
-        lines.append(truncate(spec.description, 1500))
+        lines.append(truncate(plain(spec.description), 1500))
     meta = _base_meta(spec, ChunkKind.OVERVIEW, f"{spec.title} overview", "#/info")
     digest = f"{spec.title} API overview. {first_sentence(spec.description, 400)} Tags: {', '.join(tags[:40])}"
     return _make(spec, ChunkKind.OVERVIEW, "overview", "\n".join(lines), digest, meta)

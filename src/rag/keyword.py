@@ -18,11 +18,15 @@ from src.rag.textutil import tokenize
 
 log = get_logger(__name__)
 
+# Length normalisation is softened: an operation with forty body fields is not less about its summary.
+BM25_K1 = 1.5
+BM25_B = 0.75
+
 
 def keyword_text(record: StoredRecord) -> str:
-    """Return what BM25 indexes for a chunk: its document plus the split operation id and path."""
+    """Return what BM25 indexes for a chunk: its title plus its keyword digest (or document when it has none)."""
     meta = record.metadata
-    return f"{meta.get('title', '')}\n{meta.get('operation_id', '')}\n{record.document}"
+    return f"{meta.get('title', '')}\n{meta.get('kw') or record.document}"
 
 
 @dataclass
@@ -64,7 +68,7 @@ def build_index(version: int, records: Iterable[StoredRecord]) -> KeywordIndex:
         ids.append(rec.id)
         metas.append(rec.metadata)
         corpus.append(tokenize(keyword_text(rec)) or ["_"])
-    bm25 = bm25s.BM25()
+    bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
     if corpus:
         bm25.index(corpus, show_progress=False)
     vocab = dict(getattr(bm25, "vocab_dict", {}) or {})

@@ -20,16 +20,22 @@ from src.rag.embedding import Embedder
 from src.rag.keyword import KeywordIndex, KeywordIndexManager
 from src.rag.query import QueryPlan, normalize_path, plan_query
 from src.rag.store import StoredRecord, VectorStore
+from src.rag.textutil import singular
 from src.rag.types import ChunkKind, Hit
 
 log = get_logger(__name__)
 
-RRF_K = 60
-DENSE_WEIGHT = 1.0
+RRF_K = 10
+DENSE_WEIGHT = 0.4
 KEYWORD_WEIGHT = 1.0
-CANDIDATES = 40
+CANDIDATES = 20
 MMR_LAMBDA = 0.85
 DEPRECATED_PENALTY = 0.5
+AGREEMENT_K = 0.5
+NON_OPERATION_WEIGHT = 0.6
+FAMILY_CAP = 2
+NESTED_PATH_PENALTY = 0.0
+WHOLE_QUESTION_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,12 @@ class HybridRetriever:
             pool.setdefault(cid, _Candidate(StoredRecord(cid, "", index.metas[pos])))
             scores[cid] = scores.get(cid, 0.0) + KEYWORD_WEIGHT / (RRF_K + rank + 1)
         for cid in scores:
+            meta = pool[cid].record.metadata
+            # Questions are about calls: schemas, auth and prose rank below operations of equal evidence.
+            if meta.get("kind") not in ("operation", "webhook"):
+                scores[cid] *= NON_OPERATION_WEIGHT
+            # Prefer the canonical top-level endpoint over nested variants when the evidence is equal.
+            scores[cid] *= 1.0 - NESTED_PATH_PENALTY * min(str(meta.get("path", "")).count("{"), 3)
             pool[cid].steps.add(step)
             pool[cid].fused = max(pool[cid].fused, scores[cid])
         return sorted(scores, key=lambda c: (-scores[c], c))
@@ -153,7 +165,7 @@ class HybridRetriever:
         vecs = {c: np.asarray(pool[c].record.embedding, dtype=np.float32) for c in head}
         for c in head:
             pool[c].similarity = float(vecs[c] @ qvec)
-        order = _demote_deprecated(head, pool)
+        order = _cap_families(_canonical_first(_demote_deprecated(head, pool), pool), pool)
         chosen = _mmr(order, vecs, pool, top_k)
         return [_to_hit(pool[c]) for c in chosen]
 
@@ -163,19 +175,21 @@ def _has_filters(f: SearchFilters) -> bool:
 
 
 def _interleave(lists: list[list[str]], pool: dict[str, _Candidate]) -> list[str]:
-    """Merge the whole-question list with each step's list so every step's best results surface early."""
+    """Merge the whole-question list with each step's list so every step's best results surface early.
+
+    Candidates are tiered by their best rank in any list (so each step's top result is in the first tier);
+    within a tier, the ones that several lists agree on come first.
+    """
     if len(lists) == 1:
         return lists[0]
-    whole, steps = lists[0], lists[1:]
-    out: list[str] = []
-    seen: set[str] = set()
-    depth = max(len(s) for s in [whole, *steps])
-    for rank in range(depth):
-        for lst in [whole, *steps] if rank % 2 == 0 else [*steps, whole]:
-            if rank < len(lst) and lst[rank] not in seen:
-                seen.add(lst[rank])
-                out.append(lst[rank])
-    return out
+    best: dict[str, int] = {}
+    agreement: dict[str, float] = {}
+    for n, lst in enumerate(lists):
+        weight = WHOLE_QUESTION_WEIGHT if n == 0 else 1.0
+        for rank, cid in enumerate(lst):
+            best[cid] = min(best.get(cid, rank), rank)
+            agreement[cid] = agreement.get(cid, 0.0) + weight / (AGREEMENT_K + rank)
+    return sorted(best, key=lambda c: (best[c], -agreement[c], c))
 
 
 def _demote_deprecated(order: list[str], pool: dict[str, _Candidate]) -> list[str]:
@@ -186,6 +200,53 @@ def _demote_deprecated(order: list[str], pool: dict[str, _Candidate]) -> list[st
         penalty = DEPRECATED_PENALTY * 10 if meta.get("deprecated") and not pool[cid].exact else 0.0
         keyed.append((rank + penalty, cid))
     return [cid for _, cid in sorted(keyed)]
+
+
+def endpoint_family(api: str, path: str) -> str:
+    """Return the resource an endpoint acts on: its path up to the last literal segment (params erased).
+
+    ``/v1/charges/{charge}/refunds`` and ``/v1/charges/{charge}/refunds/{refund}`` share one family.
+    """
+    segments = [("{}" if s.startswith("{") else singular(s.lower())) for s in path.strip("/").split("/")]
+    while segments and segments[-1] == "{}":
+        segments.pop()
+    return f"{api}:{'/'.join(segments)}"
+
+
+def _canonical_first(order: list[str], pool: dict[str, _Candidate]) -> list[str]:
+    """When two endpoints carry the same summary, put the one with the shorter path where the first one stood.
+
+    Vendors often expose one action twice (``POST /v1/refunds`` and ``POST /v1/charges/{charge}/refunds``,
+    both "Create a refund"); the top-level form is the one to recommend.
+    """
+    out = list(order)
+    by_summary: dict[tuple[str, str], list[int]] = {}
+    for pos, cid in enumerate(out):
+        meta = pool[cid].record.metadata
+        title = str(meta.get("title", ""))
+        if meta.get("path") and " — " in title:
+            by_summary.setdefault((str(meta.get("method")), title.split(" — ", 1)[1].lower()), []).append(pos)
+    for positions in by_summary.values():
+        if len(positions) > 1:
+            ids = sorted((out[p] for p in positions), key=lambda c: (len(str(pool[c].record.metadata["path"])), c))
+            for p, cid in zip(sorted(positions), ids):
+                out[p] = cid
+    return out
+
+
+def _cap_families(order: list[str], pool: dict[str, _Candidate]) -> list[str]:
+    """Keep at most FAMILY_CAP endpoints of one resource family ahead of the rest (exact matches exempt)."""
+    seen: dict[str, int] = {}
+    kept, overflow = [], []
+    for cid in order:
+        meta = pool[cid].record.metadata
+        if not meta.get("path") or pool[cid].exact:
+            kept.append(cid)
+            continue
+        family = endpoint_family(str(meta.get("api", "")), str(meta["path"]))
+        seen[family] = seen.get(family, 0) + 1
+        (kept if seen[family] <= FAMILY_CAP else overflow).append(cid)
+    return kept + overflow
 
 
 def _mmr(order: list[str], vecs: dict[str, np.ndarray], pool: dict[str, _Candidate], top_k: int) -> list[str]:

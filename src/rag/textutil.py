@@ -47,6 +47,15 @@ def path_resources(path: str) -> list[str]:
     return nouns
 
 
+_TAG = re.compile(r"<[^>]{0,200}>")
+_MD_LINK = re.compile(r"\[([^\]]{0,200})\]\([^)]{0,500}\)")
+
+
+def plain(text: str) -> str:
+    """Reduce HTML/Markdown description text to plain words (tags dropped, link text kept)."""
+    return " ".join(_MD_LINK.sub(r"\1", _TAG.sub(" ", text or "")).split())
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut text at a word boundary near `limit` characters, marking the cut with an ellipsis."""
     text = " ".join((text or "").split())
@@ -58,6 +67,6 @@ def truncate(text: str, limit: int) -> str:
 
 def first_sentence(text: str, limit: int = 240) -> str:
     """Return the first sentence of a description, capped at `limit` characters."""
-    text = " ".join((text or "").split())
+    text = plain(text)
     match = re.match(r"(.+?[.!?])(\s|$)", text)
     return truncate(match.group(1) if match else text, limit)
