@@ -44,6 +44,10 @@ def page() -> None:
         st.info("Nothing to explore yet: upload a spec from the Chat page sidebar.")
         return
     labels = {a.api: api_label(a) for a in apis}
+    linked = str(st.query_params.get("api", ""))
+    if linked in labels and st.session_state.get("explorer_linked") != linked:
+        st.session_state["explorer_api"] = linked  # opened from a link such as the Library's "Explore"
+        st.session_state["explorer_linked"] = linked
     api = st.selectbox("API", options=list(labels), format_func=labels.get, key="explorer_api")
     try:
         spec = helper.get_spec(api)

@@ -54,23 +54,22 @@ def api_card(info: ApiInfo) -> None:
     """Render one API: facts, warnings and actions."""
     with st.container(border=True):
         st.subheader(f"{plain(info.title)} · {plain(info.version)}")
-        facts = st.columns(4)
-        facts[0].metric("Operations", info.operations)
-        facts[1].metric("Schemas", info.schemas)
-        facts[2].metric("Chunks", info.chunks)
-        facts[3].metric("Format", info.format)
+        st.markdown(f"**{info.operations}** operations · **{info.schemas}** schemas · **{info.chunks}** chunks · "
+                    f"`{info.format}`")
         st.caption(f"Id `{info.api}` · source file {plain(info.source)} · indexed {when(info.indexed_at)}")
         if info.warnings:
             with st.expander(f"{len(info.warnings)} parser warning(s)"):
                 for w in info.warnings[:100]:
                     st.caption(plain(w))
-        left, mid, right = st.columns(3)
-        if left.button("Re-index", key=f"reindex_{info.api}", icon=":material/refresh:"):
+        explore, reindex_col, download, remove = st.columns(4)
+        explore.page_link("pages/explorer.py", label="Explore", icon=":material/explore:",
+                          query_params={"api": info.api, state.SESSION_PARAM: st.session_state.get("sid", "")})
+        if reindex_col.button("Re-index", key=f"reindex_{info.api}", icon=":material/refresh:"):
             with guard("re-indexing"):
                 reindex(info)
-        mid.download_button("Download original", data=_original(info.api), file_name=info.source or "spec",
-                            key=f"download_{info.api}", icon=":material/download:", on_click="ignore")
-        with right:
+        download.download_button("Download original", data=_original(info.api), file_name=info.source or "spec",
+                                 key=f"download_{info.api}", icon=":material/download:", on_click="ignore")
+        with remove:
             with guard("deleting the API"):
                 delete_controls(info)
 

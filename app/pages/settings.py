@@ -46,16 +46,16 @@ def health() -> None:
         show_error(err, "checking health")
         return
     store, model = report["store"], report["embedding"]
-    cols = st.columns(2)
-    with cols[0]:
-        ok = ":green[:material/check_circle:]" if store.get("ok") else ":red[:material/cancel:]"
-        st.markdown(f"{ok} **ChromaDB** ({plain(store.get('mode', ''))})")
-        st.caption(f"{store.get('chunks', 0)} chunks · answered in {store.get('ms', '—')} ms"
-                   if store.get("ok") else plain(store.get("error", "unreachable")))
-    with cols[1]:
-        loaded = model.get("loaded")
-        st.markdown(f"{':green[:material/check_circle:]' if loaded else ':orange[:material/hourglass_top:]'} **Embedding model**")
-        st.caption(("loaded · " if loaded else "loading in the background · ") + plain(str(model.get("path", ""))))
+    ok = ":green[:material/check_circle:]" if store.get("ok") else ":red[:material/cancel:]"
+    st.markdown(f"{ok} **ChromaDB** ({plain(store.get('mode', ''))})")
+    st.caption(f"{store.get('chunks', 0)} chunks · answered in {store.get('ms', '—')} ms"
+               if store.get("ok") else plain(store.get("error", "unreachable")))
+    loaded = model.get("loaded")
+    icon = ":green[:material/check_circle:]" if loaded else ":orange[:material/hourglass_top:]"
+    st.markdown(f"{icon} **Embedding model**")
+    # Name the model, not its install path (which says nothing useful and exposes the server's layout).
+    name = state.settings().embedding_model or "bundled all-MiniLM-L6-v2"
+    st.caption(("loaded · " if loaded else "loading in the background · ") + plain(name))
     st.markdown("**LLM providers**")
     rows = [{k: v for k, v in p.items() if not isinstance(v, (dict, list))} for p in report["providers"]]
     st.dataframe(rows, hide_index=True)
@@ -75,8 +75,11 @@ def page() -> None:
     frame()
     st.title("Settings")
     st.caption("These choices apply to your session only and are remembered for it.")
-    preferences()
-    health()
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        preferences()
+    with right:
+        health()
 
 
 page()

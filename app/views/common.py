@@ -63,13 +63,29 @@ def frame() -> None:
 
 def model_status() -> None:
     """Show whether the embedding model is ready; it loads in the background and never blocks a page."""
+    if state.warmup().done.is_set():
+        _status_line()
+    else:
+        _pending_status()
+
+
+@st.fragment(run_every=2)
+def _pending_status() -> None:
+    """Poll the background load; once it finishes, rerun the page so the status stops polling."""
+    _status_line()
+    if state.warmup().done.is_set():
+        st.rerun()
+
+
+def _status_line() -> None:
     warm = state.warmup()
     if warm.error:
         st.caption(f":red[:material/error:] {plain(warm.error)}")
     elif warm.done.is_set():
         st.caption(":green[:material/check_circle:] Search model ready")
     else:
-        st.caption(":orange[:material/hourglass_top:] Loading the search model in the background; the first answer may take a few seconds.")
+        st.caption(":orange[:material/hourglass_top:] Loading the search model in the background; "
+                   "the first answer may take a few seconds.")
 
 
 def when(stamp: float) -> str:

@@ -63,7 +63,7 @@ def render_operation(spec: ApiSpec, op: Operation) -> None:
         st.markdown(f"**{plain(op.summary)}**")
     if op.deprecated:
         st.warning("This operation is deprecated.")
-    if op.description:
+    if op.description and " ".join(op.description.split()) != " ".join(op.summary.split()):
         st.markdown(safe_markdown(op.description))
     st.caption("Source pointer")
     st.code(op.pointer or "(none)", language=None)

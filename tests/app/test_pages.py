@@ -21,8 +21,7 @@ def test_library_lists_reindexes_downloads_and_deletes_with_confirmation(new_app
     at.switch_page("pages/library.py").run()
     _ok(at)
     assert at.subheader[0].value == "Twilio - Frontline · 1.0.0"
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Operations"] == "2" and metrics["Format"] == "openapi-3.0"
+    assert "**2** operations · **2** schemas · **6** chunks · `openapi-3.0`" in texts(at)
     assert "source file twilio\\_frontline\\_v1.json" in texts(at) and "indexed 20" in texts(at)
     assert at.download_button(key="download_twilio-frontline@1.0.0").label == "Download original"
 
@@ -123,6 +122,14 @@ def test_conversations_new_switch_rename_delete(new_app):
     _ok(at)
     labels = [b.label for b in at.sidebar.button]
     assert "Frontline updates" not in labels and "How do I fetch a frontline user?" in labels
+
+
+def test_explorer_opens_the_api_named_in_the_link(new_app):
+    at = upload(new_app(), hostile_spec(), twilio_frontline())
+    at.query_params["api"] = "twilio-frontline@1.0.0"
+    at.switch_page("pages/explorer.py").run()
+    _ok(at)
+    assert at.selectbox(key="explorer_api").value == "twilio-frontline@1.0.0"
 
 
 @pytest.mark.parametrize("page", ["pages/library.py", "pages/explorer.py", "pages/insights.py", "pages/settings.py"])

@@ -93,14 +93,23 @@ def test_upload_ask_and_hostile_spec_stays_inert(app_server, tmp_path):
             page.screenshot(path=str(ARTIFACTS / "02-answer.png"), full_page=True)
             _assert_inert(page, dialogs)
 
+            answer.get_by_role("radio", name="Thumbs down").click()
+            comment = answer.get_by_label("Comment (optional)")
+            comment.fill("Show the response body too")
+            comment.press("Enter")
+            page.wait_for_timeout(1500)
+
             with page.expect_download() as download:
                 page.get_by_test_id("stDownloadButton").get_by_role("button").click()
             exported = Path(download.value.path()).read_text()
             assert "## Question" in exported and "POST /pets" in exported
+            assert "not helpful: Show the response body too" in exported
 
             sid_url = page.url
             page.goto(sid_url)  # a reload shows the same conversation
-            page.get_by_test_id("stChatMessage").nth(1).get_by_text("Sources (").wait_for(timeout=60_000)
+            reloaded = page.get_by_test_id("stChatMessage").nth(1)
+            reloaded.get_by_text("Sources (").wait_for(timeout=60_000)
+            assert reloaded.get_by_role("radio", name="Thumbs down").get_attribute("aria-checked") == "true"
 
             page.goto(f"{app_server.url}/explorer?{sid_url.split('?', 1)[1]}")
             search = page.get_by_label("Search operations")
