@@ -57,8 +57,8 @@ def render_notices(answer: Answer) -> None:
 
 def render_sources(sources: Iterable[Hit]) -> None:
     """Show the sources as a table: API, method, path, JSON pointer, relevance."""
-    rows = [{"API": h.api, "Method": h.method or "", "Path": h.path or h.title, "Pointer": h.source,
-             "Relevance": round(max(0.0, min(1.0, h.score)), 3)} for h in sources]
+    rows = [{"API": h.api, "Method": h.method or "", "Path": h.path or h.title,
+             "Relevance": round(max(0.0, min(1.0, h.score)), 3), "Pointer": h.source} for h in sources]
     if not rows:
         return
     with st.expander(f"Sources ({len(rows)})", icon=":material/library_books:"):
