@@ -9,6 +9,7 @@ from tests.app.conftest import ask, texts, upload
 from tests.app.specs import hostile_spec, twilio_frontline
 
 QUESTION = "How do I update a frontline user?"
+COMMENT = "Missing the request body example"
 
 
 def _no_errors(at) -> None:
@@ -16,11 +17,7 @@ def _no_errors(at) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def test_upload_ask_feedback_insights_export_reload(new_app, data_dir):
-    at = new_app()
-    _no_errors(at)
-    assert at.title[0].value == "Ask your APIs"
-
+def _upload_two(at):
     at = upload(at, twilio_frontline(), hostile_spec())
     _no_errors(at)
     reports = " ".join(s.value for s in at.sidebar.success)
@@ -29,48 +26,58 @@ def test_upload_ask_feedback_insights_export_reload(new_app, data_dir):
     library = texts(at.sidebar)
     assert "Twilio - Frontline" in library and "Hostile Pets" in library
     assert any(b.label.startswith("How do I") for b in at.button)  # example questions for the new API
+    return at
 
+
+def _ask_and_check(at):
     at = ask(at, QUESTION)
     _no_errors(at)
-    roles = [m.name for m in at.chat_message]
-    assert roles == ["user", "assistant"]
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
     reply = at.chat_message[1]
     assert "/v1/Users/{Sid}" in texts(reply)
     assert any(e.label.startswith("Sources") for e in reply.expander)
     sources = reply.dataframe[0].value
     assert "POST" in set(sources["Method"]) and any(p.startswith("#/paths/") for p in sources["Pointer"])
     assert {t.label for t in reply.tabs} >= {"curl", "Python \\(requests\\)", "JavaScript \\(fetch\\)"}
-    assert any("api.twilio.com" in c.value or "frontline-api.twilio.com" in c.value for c in reply.code)
+    assert any("frontline-api.twilio.com" in c.value for c in reply.code)
     assert at.title[0].value == QUESTION  # the new conversation is titled by its first question
     assert any(b.label == QUESTION for b in at.sidebar.button)
+    return at
 
+
+def _thumbs_down_and_export(at, data_dir):
     at.feedback[0].set_value(0)
     at = at.run()
-    at.text_input(key=at.text_input[0].key).set_value("Missing the request body example").run()
+    at.text_input(key=at.text_input[0].key).set_value(COMMENT).run()
     _no_errors(at)
     store = ConversationStore(data_dir)
     conv = store.list(at.session_state["owner"])[0]
     answer_msg = store.messages(conv.id)[1]
-    assert answer_msg.feedback.rating == 0 and answer_msg.feedback.comment == "Missing the request body example"
-
+    assert answer_msg.feedback.rating == 0 and answer_msg.feedback.comment == COMMENT
     assert at.download_button(key="export").label == "Export as Markdown"
     exported = export_markdown(conv, store.messages(conv.id))  # exactly what the button serves
     assert f"## Question\n\n{QUESTION}" in exported and "/v1/Users/{Sid}" in exported
-    assert "not helpful: Missing the request body example" in exported
+    assert f"not helpful: {COMMENT}" in exported
+    return at
+
+
+def test_upload_ask_feedback_insights_export_reload(new_app, data_dir):
+    at = new_app()
+    _no_errors(at)
+    assert at.title[0].value == "Ask your APIs"
+    at = _thumbs_down_and_export(_ask_and_check(_upload_two(at)), data_dir)
 
     at.switch_page("pages/insights.py").run()
     _no_errors(at)
     flagged = at.dataframe[0].value
-    assert list(flagged["Question"]) == [QUESTION]
-    assert list(flagged["Comment"]) == ["Missing the request body example"]
+    assert list(flagged["Question"]) == [QUESTION] and list(flagged["Comment"]) == [COMMENT]
 
-    sid = at.session_state["sid"]
-    again = new_app(sid=sid)  # a reload: new session, same URL
+    again = new_app(sid=at.session_state["sid"])  # a reload: new session, same URL
     _no_errors(again)
     assert [m.name for m in again.chat_message] == ["user", "assistant"]
     assert QUESTION in texts(again.chat_message[0])
     assert again.feedback[0].value == 0
-    assert again.text_input[0].value == "Missing the request body example"
+    assert again.text_input[0].value == COMMENT
 
 
 def test_question_with_ref_and_ampersand_is_answered(new_app):

@@ -6,7 +6,6 @@ Screenshots land in tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -54,6 +53,64 @@ def app_server(tmp_path):
     server.stop()
 
 
+def _upload(page, specs: list[str], dialogs: list[str]) -> None:
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(specs)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Twilio - Frontline 1.0.0: 2 operations").wait_for(timeout=SLOW_MS)
+    sidebar.get_by_text("1.0.0: 2 operations, 0 schemas").wait_for(timeout=SLOW_MS)
+    assert sidebar.get_by_text("Hostile Pets <script>alert(1)</script>", exact=False).count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "01-uploaded.png"))
+    _assert_inert(page, dialogs)
+
+
+def _ask(page, dialogs: list[str]):
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(QUESTION)
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").nth(1)
+    answer.get_by_text("POST /pets").first.wait_for(timeout=SLOW_MS)
+    answer.get_by_text("Sources (").wait_for(timeout=SLOW_MS)
+    assert answer.get_by_role("tab", name="curl").count() == 1
+    assert page.get_by_test_id("stChatMessage").nth(0).get_by_text("$ref & ?limit=10&offset=0").count() == 1
+    answer.get_by_text("Sources (").click()
+    page.wait_for_timeout(1500)  # let tables and code blocks finish drawing
+    page.screenshot(path=str(ARTIFACTS / "02-answer.png"), full_page=True)
+    _assert_inert(page, dialogs)
+    return answer
+
+
+def _feedback_and_export(page, answer) -> None:
+    answer.get_by_role("radio", name="Thumbs down").click()
+    comment = answer.get_by_label("Comment (optional)")
+    comment.fill("Show the response body too")
+    comment.press("Enter")
+    page.wait_for_timeout(1500)
+    with page.expect_download() as download:
+        page.get_by_test_id("stDownloadButton").get_by_role("button").click()
+    exported = Path(download.value.path()).read_text()
+    assert "## Question" in exported and "POST /pets" in exported
+    assert "not helpful: Show the response body too" in exported
+
+
+def _reload(page) -> None:
+    page.goto(page.url)  # a reload shows the same conversation, feedback included
+    reloaded = page.get_by_test_id("stChatMessage").nth(1)
+    reloaded.get_by_text("Sources (").wait_for(timeout=60_000)
+    assert reloaded.get_by_role("radio", name="Thumbs down").get_attribute("aria-checked") == "true"
+
+
+def _explore_hostile(page, base_url: str, dialogs: list[str]) -> None:
+    page.goto(f"{base_url}/explorer?{page.url.split('?', 1)[1]}")
+    search = page.get_by_label("Search operations")
+    search.fill("create a pet")
+    search.press("Enter")
+    page.get_by_text("Adds a pet to the store.").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # let tables and code blocks finish drawing
+    page.screenshot(path=str(ARTIFACTS / "03-explorer-hostile.png"), full_page=True)
+    _assert_inert(page, dialogs)
+    assert page.get_by_text(PAYLOAD).count() >= 1  # the hostile text is shown as text
+
+
 def test_upload_ask_and_hostile_spec_stays_inert(app_server, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     specs = []
@@ -71,59 +128,11 @@ def test_upload_ask_and_hostile_spec_stays_inert(app_server, tmp_path):
             page.get_by_role("heading", name="Ask your APIs").wait_for(timeout=60_000)
             print(f"first render {time.perf_counter() - started:.1f} s after the page was requested")
             assert "sid=" in page.url  # the session id is kept in the URL
-
-            page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(specs)
-            sidebar = page.get_by_test_id("stSidebar")
-            sidebar.get_by_text("Twilio - Frontline 1.0.0: 2 operations").wait_for(timeout=SLOW_MS)
-            sidebar.get_by_text("1.0.0: 2 operations, 0 schemas").wait_for(timeout=SLOW_MS)
-            assert sidebar.get_by_text("Hostile Pets <script>alert(1)</script>", exact=False).count() >= 1
-            page.screenshot(path=str(ARTIFACTS / "01-uploaded.png"))
-            _assert_inert(page, dialogs)
-
-            box = page.get_by_test_id("stChatInputTextArea")
-            box.fill(QUESTION)
-            box.press("Enter")
-            answer = page.get_by_test_id("stChatMessage").nth(1)
-            answer.get_by_text("POST /pets").first.wait_for(timeout=SLOW_MS)
-            answer.get_by_text("Sources (").wait_for(timeout=SLOW_MS)
-            assert answer.get_by_role("tab", name="curl").count() == 1
-            assert page.get_by_test_id("stChatMessage").nth(0).get_by_text("$ref & ?limit=10&offset=0").count() == 1
-            answer.get_by_text("Sources (").click()
-            page.wait_for_timeout(1500)  # let tables and code blocks finish drawing
-            page.screenshot(path=str(ARTIFACTS / "02-answer.png"), full_page=True)
-            _assert_inert(page, dialogs)
-
-            answer.get_by_role("radio", name="Thumbs down").click()
-            comment = answer.get_by_label("Comment (optional)")
-            comment.fill("Show the response body too")
-            comment.press("Enter")
-            page.wait_for_timeout(1500)
-
-            with page.expect_download() as download:
-                page.get_by_test_id("stDownloadButton").get_by_role("button").click()
-            exported = Path(download.value.path()).read_text()
-            assert "## Question" in exported and "POST /pets" in exported
-            assert "not helpful: Show the response body too" in exported
-
-            sid_url = page.url
-            page.goto(sid_url)  # a reload shows the same conversation
-            reloaded = page.get_by_test_id("stChatMessage").nth(1)
-            reloaded.get_by_text("Sources (").wait_for(timeout=60_000)
-            assert reloaded.get_by_role("radio", name="Thumbs down").get_attribute("aria-checked") == "true"
-
-            page.goto(f"{app_server.url}/explorer?{sid_url.split('?', 1)[1]}")
-            search = page.get_by_label("Search operations")
-            search.fill("create a pet")
-            search.press("Enter")
-            page.get_by_text("Adds a pet to the store.").wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)  # let tables and code blocks finish drawing
-            page.screenshot(path=str(ARTIFACTS / "03-explorer-hostile.png"), full_page=True)
-            _assert_inert(page, dialogs)
-            assert page.get_by_text(PAYLOAD).count() >= 1  # the hostile text is shown as text
+            _upload(page, specs, dialogs)
+            answer = _ask(page, dialogs)
+            _feedback_and_export(page, answer)
+            _reload(page)
+            _explore_hostile(page, app_server.url, dialogs)
         finally:
             page.screenshot(path=str(ARTIFACTS / "zz-last.png"))
             browser.close()
-
-
-def test_chromium_is_found_or_the_skip_says_how_to_install():
-    assert CHROMIUM.exists() or shutil.which("chromium") is None
