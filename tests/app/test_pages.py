@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
 from src.core.config import load_settings
@@ -122,6 +125,19 @@ def test_conversations_new_switch_rename_delete(new_app):
     _ok(at)
     labels = [b.label for b in at.sidebar.button]
     assert "Frontline updates" not in labels and "How do I fetch a frontline user?" in labels
+
+
+def test_uploads_of_archives_and_broken_files_report_one_line_each(new_app):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        name, data = twilio_frontline()
+        zf.writestr(f"specs/{name}", data)
+    at = upload(new_app(), ("frontline.zip", buf.getvalue()), ("notes.json", b"{ this is not json"))
+    assert not at.exception
+    assert any("Twilio - Frontline" in s.value and "2 operations" in s.value for s in at.sidebar.success)
+    errors = [e.value for e in at.sidebar.error]
+    assert len(errors) == 1 and errors[0].count(".") <= 3 and "Traceback" not in errors[0]
+    assert "notes.json" in errors[0]
 
 
 def test_explorer_opens_the_api_named_in_the_link(new_app):
