@@ -15,7 +15,7 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 
 run: install
-	HF_HUB_OFFLINE=1 $(BIN)/streamlit run app/main.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	HF_HUB_OFFLINE=1 $(BIN)/streamlit run app/main.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --server.maxUploadSize $${APIASSIST_MAX_UPLOAD_MB:-25}
 
 test: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest

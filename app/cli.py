@@ -13,6 +13,7 @@ from pathlib import Path
 from src.core.config import load_settings
 from src.core.errors import AppError
 from src.core.logging import configure_logging
+from src.rag.types import ChunkKind
 
 
 QUIET_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
@@ -43,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     se.add_argument("--api", action="append", default=[])
     se.add_argument("--tag", action="append", default=[])
     se.add_argument("--method", action="append", default=[])
-    se.add_argument("--kind", action="append", default=[])
+    se.add_argument("--kind", action="append", default=[], choices=[k.value for k in ChunkKind])
     se.add_argument("--latest", action="store_true", help="only the newest version of each API")
     se.add_argument("--json", action="store_true")
     ask = sub.add_parser("ask", help="answer a question with endpoints, sources and code")
@@ -101,9 +102,18 @@ def _inspect(args: argparse.Namespace, settings) -> int:
     return 0 if all(r.ok for r in reports) else 1
 
 
-def _index(a, args) -> int:
-    from src.rag.service import make_progress_printer
+def make_progress_printer(stream):
+    """Return a progress callback that redraws one line on a terminal stream."""
+    def show(fraction: float, message: str) -> None:
+        bar = "#" * int(fraction * 30)
+        stream.write(f"\r[{bar:<30}] {fraction * 100:5.1f}% {message[:50]:<50}")
+        stream.flush()
+        if fraction >= 1.0:
+            stream.write("\n")
+    return show
 
+
+def _index(a, args) -> int:
     failed = 0
     for path in args.files:
         progress = make_progress_printer(sys.stderr) if sys.stderr.isatty() else None
@@ -158,7 +168,14 @@ def _filters(args):
 def _search(a, args) -> int:
     queries = [q.strip() for q in sys.stdin if q.strip()] if args.query == "-" else [args.query]
     for q in queries:
-        hits = a.search(q, top_k=args.top_k, filters=_filters(args), latest_only=args.latest)
+        try:
+            hits = a.search(q, top_k=args.top_k, filters=_filters(args), latest_only=args.latest)
+        except AppError as err:
+            if args.query != "-":
+                raise
+            # batch mode keeps one output line per input line, in order
+            print(json.dumps({"query": q, "hits": [], "error": str(err)}), flush=True)
+            continue
         if args.json:
             print(json.dumps({"query": q, "hits": [h.to_json() for h in hits]}), flush=True)
         else:

@@ -121,16 +121,46 @@ def test_changed_spec_reembeds_only_changed_chunks_and_drops_removed(shop):
     assert not any("POST /v1/customers" in i for i in ids) and len(ids) == report.chunks
 
 
-def test_unchanged_reupload_does_not_load_the_model(settings):
-    first = Assistant(settings)
-    assert first.index_upload("shop.json", shop_spec()).ok
-    fresh = Assistant(settings)
-    fresh.embedder._model = None  # a new process: nothing loaded yet
-    from src.rag import embedding
+def test_unchanged_reupload_does_not_load_the_model(settings, tmp_path):
+    import os
+    import subprocess
+    import sys
 
-    embedding._MODELS.clear()
-    report = fresh.index_upload("renamed.json", shop_spec())
-    assert report.ok and report.unchanged and not fresh.embedder.loaded
+    from tests.conftest import REPO
+
+    spec = tmp_path / "shop.json"
+    spec.write_bytes(shop_spec())
+    assert Assistant(settings).index_path(spec).ok
+    renamed = tmp_path / "renamed.json"
+    renamed.write_bytes(shop_spec())
+    # a model path that cannot load: the command succeeds only if it never tries
+    env = os.environ | {"APIASSIST_EMBEDDING_MODEL": str(tmp_path / "no-model"), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "--data-dir", str(settings.data_dir), "index", str(renamed)],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "(unchanged)" in proc.stdout
+
+
+def test_files_sharing_title_and_version_get_their_own_ids(shop):
+    other = json.loads(shop_spec())
+    other["paths"] = {"/v2/widgets": {"get": {"summary": "List widgets", "responses": {"200": {"description": "ok"}}}}}
+    report = shop.index_upload("shop_v2.json", json.dumps(other).encode())
+    assert report.ok and report.api == "shop-api@1.0.0~shop-v2"
+    assert {a.api for a in shop.list_apis()} == {"shop-api@1.0.0", "shop-api@1.0.0~shop-v2"}
+    assert shop.get_api("shop-api@1.0.0").operations == 10  # the first file was not replaced
+    again = shop.index_upload("shop_v2.json", json.dumps(other | {"x-note": "changed"}).encode())
+    assert again.ok and again.api == report.api  # the same file keeps its id when it changes
+
+
+def test_folder_index_is_reproducible(settings, tmp_path):
+    folder = tmp_path / "spec"
+    folder.mkdir()
+    (folder / "openapi.json").write_bytes(shop_spec())
+    assistant = Assistant(settings)
+    assert assistant.index_path(folder).ok
+    version = assistant.library.version()
+    second = assistant.index_path(folder)
+    assert second.ok and second.unchanged and assistant.library.version() == version
 
 
 def test_failed_ingest_leaves_library_as_it_was(shop):

@@ -87,11 +87,12 @@ class SentenceTransformerEmbedder:
         """Return unit vectors for `texts`, encoding only cache misses, in batches with progress callbacks."""
         keys = [text_hash(t) for t in texts]
         vectors: list[np.ndarray | None] = [self.cache.get(k) for k in keys]
-        missing = [i for i, v in enumerate(vectors) if v is None]
+        # Longest first, like the model's own sort, so batches are padded evenly across groups.
+        missing = sorted((i for i, v in enumerate(vectors) if v is None), key=lambda i: -len(texts[i]))
         done = len(texts) - len(missing)
         if progress:
             progress(done, len(texts))
-        step = self.batch_size * 4
+        step = self.batch_size * 8
         for start in range(0, len(missing), step):
             batch = missing[start : start + step]
             encoded = self._encode([texts[i] for i in batch])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -105,15 +106,23 @@ class KeywordIndexManager:
         return index
 
     def _save(self, index: KeywordIndex) -> None:
+        """Persist the index; a private temp folder per writer, so two processes never clobber each other."""
         if self._dir is None or not index.ids:
             return
-        tmp = self._dir.with_name(self._dir.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        index._bm25.save(str(tmp), show_progress=False)
-        (tmp / "chunks.json").write_text(json.dumps({"version": index.version, "ids": index.ids, "metas": index.metas}))
-        shutil.rmtree(self._dir, ignore_errors=True)
-        tmp.rename(self._dir)
+        self._dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=self._dir.parent))
+        try:
+            index._bm25.save(str(tmp), show_progress=False)
+            (tmp / "chunks.json").write_text(json.dumps({"version": index.version, "ids": index.ids, "metas": index.metas}))
+            old = self._dir.with_name(f"{tmp.name}.old")
+            if self._dir.exists():
+                self._dir.rename(old)
+            tmp.rename(self._dir)
+            shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:  # the cache is an optimisation: a failed save only costs a rebuild later
+            log.warning("bm25.save_failed", error=type(exc).__name__)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def _load(self, version: int) -> KeywordIndex | None:
         if self._dir is None or not (self._dir / "chunks.json").exists():

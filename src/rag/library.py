@@ -91,6 +91,12 @@ class Library:
             raise NotFound(f"There is no API '{api}' in the library; run `apiassist list` to see the ids.")
         return self._row(row)
 
+    def find(self, api: str) -> ApiInfo | None:
+        """Return one API, or None when the id is free."""
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM apis WHERE api = ?", (api,)).fetchone()
+        return self._row(row) if row else None
+
     def find_by_sha(self, sha256: str) -> ApiInfo | None:
         """Return the API whose original file has this checksum, if any."""
         with self._lock:

@@ -107,6 +107,8 @@ class HybridRetriever:
                 lists.append(self._fused(step, vec, index, mask, filters, pool, n))
         self._mark_exact(plan, index, mask, pool)
         ranked = _interleave(lists, pool)
+        listed = set(ranked)
+        ranked = [c for c in pool if pool[c].exact and c not in listed] + ranked  # typed identifiers always surface
         hits = self._finalise(ranked, pool, np.asarray(qvec, dtype=np.float32), top_k)
         log.info("search.done", hits=len(hits), steps=len(plan.steps), ms=round((time.perf_counter() - started) * 1000, 1))
         return hits

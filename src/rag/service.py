@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from src.core.cache import EmbeddingCache, SemanticCache
 from src.core.config import Settings
-from src.core.errors import NotFound
+from src.core.errors import AppError, NotFound
 from src.core.logging import configure_logging, get_logger
 from src.core.security import require_question
 from src.rag.embedding import SentenceTransformerEmbedder
@@ -40,15 +40,17 @@ class Assistant:
             settings.model_path, settings.embedding_batch_size,
             EmbeddingCache(settings.embed_cache_entries, settings.embed_cache_mb),
         )
-        bm25_dir = self.data_dir / "bm25" if not settings.chroma_host else None
-        self.keywords = KeywordIndexManager(bm25_dir, self.store.iter_all)
+        self.keywords = KeywordIndexManager(self.data_dir / "bm25", self.store.iter_all)
         self.retriever = HybridRetriever(self.store, self.embedder, self.keywords)
         self.answer_cache: SemanticCache[Answer] = SemanticCache(
             threshold=settings.query_cache_threshold, max_entries=settings.query_cache_size, ttl_s=settings.query_cache_ttl_s
         )
         self.ingestor = Ingestor(settings, self.library, self.store, self.embedder, self.originals, self._changed)
         self._specs: dict[tuple[str, float], ApiSpec] = {}
-        self._lock = threading.Lock()
+        # re-entrant: known_references() loads specs through get_spec() while holding it
+        self._known: tuple[int, tuple[set[str], set[str]]] | None = None
+        self.router_error = ""
+        self._lock = threading.RLock()
 
     # --- library ----------------------------------------------------------------------------------
     def _changed(self) -> None:
@@ -56,8 +58,6 @@ class Assistant:
 
     def index_path(self, path: Path, *, root: str | None = None, progress: Progress | None = None) -> IngestReport:
         """Index a spec file, archive or folder from disk."""
-        from src.core.errors import AppError
-
         try:
             upload = upload_from_path(Path(path), root, self.settings)
         except AppError as err:
@@ -135,10 +135,26 @@ class Assistant:
 
     @cached_property
     def router(self):
-        """Return the LLM router (built on first use from the settings)."""
+        """Return the LLM router (built on first use); a broken provider configuration falls back to offline."""
         from src.rag.generation.router import GenerationRouter
 
-        return GenerationRouter.from_settings(self.settings)
+        try:
+            return GenerationRouter.from_settings(self.settings)
+        except AppError as err:
+            self.router_error = str(err)
+            log.error("router.config_failed", error=self.router_error)
+            return GenerationRouter([])
+
+    def known_references(self) -> tuple[set[str], set[str]]:
+        """Return every operation key and JSON pointer in the library (cached per library version)."""
+        from src.rag.verify import known_references
+
+        version = self.library.version()
+        with self._lock:
+            if self._known is None or self._known[0] != version:
+                specs = [self.get_spec(i.api) for i in self.library.list() if self.originals.folder(i.api).exists()]
+                self._known = (version, known_references(specs))
+            return self._known[1]
 
     def stream(self, question: str, *, filters: SearchFilters | None = None, history: Sequence[tuple[str, str]] = (),
                top_k: int | None = None, router: Any = None) -> Iterator[Any]:
@@ -163,9 +179,12 @@ class Assistant:
         specs = {h.api: self.get_spec(h.api) for h in hits if _exists(self.library, h.api)}
         offline = compose_offline(question, hits, specs)
         final = None
-        for event in router.stream(question, hits, offline, history, known=self._known(specs)):
+        for event in router.stream(question, hits, offline, history, known=self.known_references()):
             if isinstance(event, Final):
                 final = event.answer
+                if self.router_error and not final.degraded:
+                    final = _replace(final, degraded=True, degraded_reason=f"{self.router_error} This answer was composed offline.")
+                    event = Final(final)
             yield event
         if final is not None and qvec is not None and not final.degraded and not history:
             self.answer_cache.put(qvec, context, final)
@@ -180,13 +199,6 @@ class Assistant:
                 answer = event.answer
         assert answer is not None, "stream() always ends with a Final event"
         return answer
-
-    @staticmethod
-    def _known(specs: dict[str, ApiSpec]) -> tuple[set[str], set[str]]:
-        keys = {op.key for s in specs.values() for op in s.operations}
-        pointers = {op.pointer for s in specs.values() for op in s.operations if op.pointer}
-        pointers |= {sc.pointer for s in specs.values() for sc in s.schemas if sc.pointer}
-        return keys, pointers
 
     # --- status ----------------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -209,9 +221,15 @@ class Assistant:
             store |= {"ok": True, "chunks": self.store.count(), "ms": round((time.perf_counter() - started) * 1000, 1)}
         except Exception as exc:  # health must report, not raise
             store |= {"ok": False, "error": str(exc)}
-        model = {"ok": True, "path": self.embedder.model_path, "loaded": self.embedder.loaded}
+        path = self.embedder.model_path
+        model_ok = self.embedder.loaded or Path(path).exists() or "/" not in path
+        model = {"ok": model_ok, "path": path, "loaded": self.embedder.loaded}
+        if not model_ok:
+            model["error"] = f"No embedding model at {path}; fix APIASSIST_EMBEDDING_MODEL."
         providers = self.router.health()
-        return {"ok": store["ok"], "store": store, "embedding": model, "providers": providers}
+        if self.router_error:
+            providers.insert(0, {"name": "configuration", "state": "error", "error": self.router_error})
+        return {"ok": bool(store["ok"] and model_ok), "store": store, "embedding": model, "providers": providers}
 
 
 def _exists(library: Library, api: str) -> bool:
@@ -232,14 +250,3 @@ def _version_key(version: str) -> tuple:
     import re
 
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-]", version))
-
-
-def make_progress_printer(stream: Any) -> Callable[[float, str], None]:
-    """Return a progress callback that redraws one line on a terminal stream."""
-    def show(fraction: float, message: str) -> None:
-        bar = "#" * int(fraction * 30)
-        stream.write(f"\r[{bar:<30}] {fraction * 100:5.1f}% {message[:50]:<50}")
-        stream.flush()
-        if fraction >= 1.0:
-            stream.write("\n")
-    return show

@@ -171,11 +171,12 @@ class ApiSpec:
     security: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     source_name: str = ""
+    id_suffix: str = ""
 
     @property
     def api_id(self) -> str:
-        """Return the stable slug of this API, ``title-slug@version``."""
-        return api_slug(self.title, self.version)
+        """Return the stable slug of this API, ``title-slug@version`` (plus ``~suffix`` when two files share both)."""
+        return api_slug(self.title, self.version) + (f"~{self.id_suffix}" if self.id_suffix else "")
 
     @property
     def base_url(self) -> str:
