@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app import state
 from app.views import sidebar
@@ -12,7 +13,7 @@ from app.views.safe import plain
 from app.views.upload import upload_box
 from src.rag.conversations import Conversation
 from src.rag.retrieval import SearchFilters
-from src.rag.transcript import export_filename, export_markdown
+from src.rag.transcript import export_filename, export_markdown, usage_summary
 
 
 def user_text(text: str) -> str:
@@ -30,7 +31,7 @@ def ask(question: str, conv: Conversation | None, apis: tuple[str, ...]) -> Conv
     if conv is None:
         conv = store.create(state.owner())
         sidebar.select(conv)
-    history = store.history(conv.id)
+    history = store.history(conv.id)  # whole conversation: the prompt builder trims it to its token budget
     store.add_message(conv.id, "user", question)
     with st.chat_message("user"):
         st.markdown(user_text(question))
@@ -96,6 +97,16 @@ def export(conv: Conversation | None) -> None:
                        icon=":material/download:", key="export", on_click="ignore")
 
 
+def usage_caption(conv: Conversation | None, where: DeltaGenerator) -> None:
+    """Show the conversation's total tokens and estimated cost once a language model has answered."""
+    if conv is None:
+        return
+    usage = state.conversations().usage_total(conv.id)
+    if usage.prompt_tokens or usage.completion_tokens:
+        # `$` is escaped so Streamlit never reads the amount as LaTeX.
+        where.caption(":material/paid: Conversation total: " + usage_summary(usage).replace("$", "\\$"))
+
+
 def page() -> None:
     """Render the chat page."""
     frame()
@@ -117,6 +128,7 @@ def page() -> None:
         conv = ask(question, conv, apis)
     # Filled last, so a conversation started by this question is already titled, listed and exportable.
     head.title(plain(conv.title) if conv else "Ask your APIs")
+    usage_caption(conv, head)
     with tail:
         export(conv)
     with conversations_slot:

@@ -8,36 +8,31 @@ from typing import Any
 import streamlit as st
 
 from app import state
-from app.views.safe import StreamSanitizer, plain, safe_markdown
+from app.views.safe import plain, safe_stream, show_markdown
+from src.rag.generation.events import Final, GenerationEvent, TextDelta
+from src.rag.transcript import usage_summary
 from src.rag.types import Answer, CodeSample, Hit
 
 _CODE_LANG = {"curl": "bash", "python": "python", "javascript": "javascript", "graphql": "graphql"}
 
 
-def answer_stream(events: Iterable[Any], holder: dict[str, Answer]) -> Iterator[str]:
+def answer_stream(events: Iterable[GenerationEvent], holder: dict[str, Answer]) -> Iterator[str]:
     """Turn service events into safe text pieces for `st.write_stream`; the final answer lands in `holder`."""
-    try:
-        from src.rag.generation.events import Final, TextDelta
-    except ImportError:  # older layout: the event classes live in the package's base module
-        from src.rag.generation.base import Final, TextDelta
+    return safe_stream(_text_deltas(events, holder))
 
-    sanitizer = StreamSanitizer()
+
+def _text_deltas(events: Iterable[GenerationEvent], holder: dict[str, Answer]) -> Iterator[str]:
     for event in events:
         if isinstance(event, TextDelta) and event.text:
-            piece = sanitizer.feed(event.text)
-            if piece:
-                yield piece
+            yield event.text
         elif isinstance(event, Final):
             holder["answer"] = event.answer
-    rest = sanitizer.flush()
-    if rest:
-        yield rest
 
 
 def render_answer(answer: Answer, message_id: int, feedback: Any = None, *, show_text: bool = True) -> None:
     """Render a stored or just-streamed answer with everything that belongs under it."""
     if show_text:
-        st.markdown(safe_markdown(answer.text))
+        show_markdown(answer.text)
     render_notices(answer)
     render_sources(answer.sources)
     render_code(answer.code, key=f"code_{message_id}")
@@ -86,9 +81,7 @@ def render_usage(answer: Answer) -> None:
     if answer.provider == "offline" and not usage.prompt_tokens:
         st.caption("Composed offline from your specs" + (" · from cache" if answer.cached else ""))
         return
-    parts = [plain(answer.provider), f"{usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens"]
-    if usage.cost_usd is not None:
-        parts.append(f"{'≈ ' if usage.estimated else ''}\\${usage.cost_usd:.4f}")
+    parts = [plain(answer.provider), usage_summary(usage).replace("$", "\\$")]  # `$` would start LaTeX
     if answer.cached:
         parts.append("from cache")
     st.caption(" · ".join(parts))

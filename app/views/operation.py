@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.views.answer import render_code
 from app.views.common import show_error
-from app.views.safe import plain, safe_markdown
+from app.views.safe import plain, show_markdown
 from src.rag.types import ApiSpec, Operation, SchemaField
 
 
@@ -64,7 +64,7 @@ def render_operation(spec: ApiSpec, op: Operation) -> None:
     if op.deprecated:
         st.warning("This operation is deprecated.")
     if op.description and " ".join(op.description.split()) != " ".join(op.summary.split()):
-        st.markdown(safe_markdown(op.description))
+        show_markdown(op.description)
     st.caption("Source pointer")
     st.code(op.pointer or "(none)", language=None)
     tabs = st.tabs(["Parameters", "Request body", "Responses", "Auth", "Code"], key=f"op_tabs_{op.key}")

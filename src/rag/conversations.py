@@ -6,11 +6,13 @@ import json
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from src.core.errors import NotFound
+from src.rag.generation.usage import add_usage
 from src.rag.library import connect
 from src.rag.serialize import to_jsonable
 from src.rag.types import Answer, ChunkKind, CodeSample, Hit, Usage
@@ -125,6 +127,17 @@ def answer_from_json(raw: str | None) -> Answer | None:
     )
 
 
+def total_usage(answers: Iterable[Answer]) -> Usage:
+    """Sum the usage of answers; the cost is unknown (None) when any answer that used tokens has no price."""
+    total, unpriced = Usage(), False
+    for answer in answers:
+        total = add_usage(total, answer.usage)
+        used = answer.usage.prompt_tokens or answer.usage.completion_tokens
+        unpriced = unpriced or (used > 0 and answer.usage.cost_usd is None)
+    # A partial sum would understate the cost, so an unpriced answer makes the total unknown.
+    return replace(total, cost_usd=None) if unpriced else total
+
+
 def title_from(question: str) -> str:
     """Derive a conversation title from its first question (one line, capped)."""
     line = " ".join(question.split())
@@ -205,10 +218,21 @@ class ConversationStore:
         )
         return [_message(r) for r in rows]
 
-    def history(self, conversation_id: str, turns: int = 6) -> list[tuple[str, str]]:
-        """Return the last `turns` messages as (role, text) pairs for follow-up questions."""
-        msgs = self.messages(conversation_id)[-turns:]
-        return [(m.role, m.text) for m in msgs]
+    def history(self, conversation_id: str, max_messages: int | None = None) -> list[tuple[str, str]]:
+        """Return the conversation as (role, text) pairs, oldest first, for follow-up questions.
+
+        The whole conversation is returned by default: the prompt builder keeps the most recent turns
+        that fit its token budget, so a count cap here would only drop context that would have fit.
+        """
+        rows = self._q("SELECT role, text FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,))
+        pairs = [(str(role), str(text)) for role, text in rows]
+        return pairs[-max_messages:] if max_messages else pairs
+
+    def usage_total(self, conversation_id: str) -> Usage:
+        """Return the token usage and estimated cost of all answers in a conversation."""
+        rows = self._q("SELECT answer FROM messages WHERE conversation_id = ? AND answer IS NOT NULL ORDER BY id",
+                       (conversation_id,))
+        return total_usage(a for a in (answer_from_json(r[0]) for r in rows) if a is not None)
 
     # --- feedback -----------------------------------------------------------------------------------------
     def set_feedback(self, message_id: int, rating: int, comment: str = "") -> Feedback:

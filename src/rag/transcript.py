@@ -1,4 +1,4 @@
-"""Export a conversation as a Markdown document: questions, answers, sources, code and feedback."""
+"""Export a conversation as a Markdown document: questions, answers, sources, code, usage and feedback."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 import time
 from collections.abc import Sequence
 
-from src.rag.conversations import Conversation, StoredMessage
-from src.rag.types import Answer
+from src.rag.conversations import Conversation, StoredMessage, total_usage
+from src.rag.types import Answer, Usage
 
 
 def export_filename(conversation: Conversation) -> str:
@@ -20,6 +20,9 @@ def export_markdown(conversation: Conversation, messages: Sequence[StoredMessage
     """Render the whole conversation as Markdown someone can read or paste into a ticket."""
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(conversation.created_at))
     lines = [f"# {_one_line(conversation.title)}", "", f"_Exported conversation, started {when}._", ""]
+    usage = total_usage(m.answer for m in messages if m.answer is not None)
+    if usage.prompt_tokens or usage.completion_tokens:
+        lines += [f"_Conversation total: {usage_summary(usage)}._", ""]
     for message in messages:
         if message.role == "user":
             lines += ["## Question", "", message.text.strip(), ""]
@@ -34,8 +37,20 @@ def export_markdown(conversation: Conversation, messages: Sequence[StoredMessage
     return "\n".join(lines).rstrip() + "\n"
 
 
+def usage_summary(usage: Usage) -> str:
+    """Describe token usage and cost in one line, saying when the counts or the cost are estimates."""
+    text = f"{usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion tokens"
+    if usage.estimated:
+        text += " (estimated)"
+    if usage.cost_usd is None:
+        return text + ", cost unknown (no price for the model)"
+    return text + f", estimated cost ${usage.cost_usd:.4f}"
+
+
 def _answer_details(answer: Answer) -> list[str]:
     lines: list[str] = []
+    if answer.usage.prompt_tokens or answer.usage.completion_tokens:
+        lines += [f"_Answered by `{_one_line(answer.provider)}`: {usage_summary(answer.usage)}._", ""]
     if answer.sources:
         lines += ["### Sources", ""]
         for hit in answer.sources:

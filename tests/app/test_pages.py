@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -17,6 +18,13 @@ from tests.generation.fake_servers import start_openai_server
 def _ok(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def _tokens(text: str) -> tuple[int, int]:
+    """Return the prompt and completion token counts shown under one answer."""
+    match = re.search(r"([\d,]+) prompt \+ ([\d,]+) completion tokens", text)
+    assert match, text
+    return int(match.group(1).replace(",", "")), int(match.group(2).replace(",", ""))
 
 
 def test_library_lists_reindexes_downloads_and_deletes_with_confirmation(new_app):
@@ -96,6 +104,16 @@ def test_settings_persist_and_route_answers_through_the_chosen_provider(new_app,
         request = server.requests[-1].body
         assert request["model"] == "test-model"
         assert len(reply_block.dataframe[0].value) <= 3  # the session's top-k
+        first = _tokens(texts(reply_block))
+        assert f"Conversation total: {first[0]:,} prompt + {first[1]:,} completion tokens" in texts(at)
+
+        at = ask(at, "And how do I delete one?")
+        _ok(at)
+        second = _tokens(texts(at.chat_message[3]))
+        sent = [m["content"] for m in server.requests[-1].body["messages"]]
+        assert "How do I update a frontline user?" in sent  # the earlier turn reaches the model
+        total = f"Conversation total: {first[0] + second[0]:,} prompt + {first[1] + second[1]:,} completion tokens"
+        assert total in texts(at) and "cost unknown" in texts(at)  # test-model has no price
 
         again = new_app(sid=at.session_state["sid"])
         again.switch_page("pages/settings.py").run()

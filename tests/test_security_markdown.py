@@ -1,4 +1,4 @@
-"""Markdown shown in the app is safe: no live scripts, no javascript: links, code kept verbatim, even mid-stream."""
+"""Markdown shown in the UI is safe: no live scripts, no javascript: links, code kept verbatim, even mid-stream."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.views.safe import StreamSanitizer, plain, safe_link, safe_markdown
+from src.core.security import StreamSanitizer, escape_label, is_safe_link, safe_link, safe_markdown
 
 HOSTILE = """Create a pet <script>window.pwned=1</script> <img src=x onerror="window.pwned=1">
 See [the docs](javascript:window.pwned=1) or [encoded](jav&#97;script:alert(1)) or [ok](https://example.com "t")
@@ -57,8 +57,14 @@ def test_any_text_yields_a_string_without_live_javascript_links(text):
     assert "](javascript:" not in out.lower()
 
 
-def test_safe_link_and_plain():
+def test_safe_link_and_escape_label():
     assert safe_link("https://x.io/a") == "https://x.io/a" and safe_link("/relative") == "/relative"
     assert safe_markdown("<p>Adds a <b>pet</b></p> <a href='https://x.io'>docs</a>") == "Adds a pet docs"
     assert safe_link(" JaVa\tScRiPt:alert(1)") == "#" and safe_link("data:text/html,x") == "#"
-    assert plain("A [b](javascript:x) <i> $1") == "A \\[b\\]\\(javascript:x\\) \\<i\\> \\$1"
+    assert escape_label("A [b](javascript:x) <i> $1") == "A \\[b\\]\\(javascript:x\\) \\<i\\> \\$1"
+
+
+def test_link_tricks_are_recognised_after_decoding():
+    assert not is_safe_link("jav&#97;script:alert(1)") and not is_safe_link("java%73cript:alert(1)")
+    assert not is_safe_link("vbscript:x") and is_safe_link("mailto:a@b.io") and is_safe_link("#top")
+    assert escape_label("two\n  lines") == "two lines"  # labels are one line
