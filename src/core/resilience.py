@@ -12,7 +12,7 @@ import enum
 import threading
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -142,6 +142,8 @@ class RetryPolicy:
     backoff_max_s: float = 4.0
     jitter_s: float = 0.5
     retry_after_cap_s: float = 5.0
+    # Injectable so the planned waits can be observed; every caller in the app sleeps for real.
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
 
     def retrying(self, name: str = "") -> Retrying:
         """Return a tenacity controller implementing this policy."""
@@ -158,6 +160,7 @@ class RetryPolicy:
             wait=_WaitHonouringRetryAfter(backoff, self.retry_after_cap_s),
             retry=retry_if_exception(_is_retryable),
             before_sleep=_log_retry,
+            sleep=self.sleep,
             reraise=True,
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -59,6 +60,39 @@ def router_for(*configs: ProviderConfig, settings: Settings | None = None) -> Ge
     """Return a router over the given providers, in order."""
     s = settings or fast_settings()
     return GenerationRouter([slot_for(c, s) for c in configs])
+
+
+class PlannedWaits:
+    """A ``RetryPolicy.sleep`` that records every wait the retry policy asks for."""
+
+    def __init__(self, real: bool = False) -> None:
+        self.waits: list[float] = []
+        self.real = real
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        if self.real:  # end-to-end tests keep the pause the server sees
+            time.sleep(seconds)
+
+
+def record_waits(router: GenerationRouter) -> PlannedWaits:
+    """Make every provider of the router record its planned retry waits (still sleeping them)."""
+    planned = PlannedWaits(real=True)
+    for slot in router.slots:
+        slot.policy = replace(slot.policy, sleep=planned)
+    return planned
+
+
+def documented_wait_bound(settings: Settings, *configs: ProviderConfig) -> float:
+    """Return T_wait from the formula in the router's docstring, computed independently of the code."""
+    b0, j, b_max, c_ra = (settings.llm_backoff_s, settings.llm_backoff_s, settings.llm_backoff_max_s,
+                          settings.llm_retry_after_cap_s)
+    total = 0.0
+    for config in configs:
+        attempts = config.max_retries + 1
+        backoffs = sum(max(min(b0 * 2 ** (i - 1) + j, b_max), c_ra) for i in range(1, attempts))
+        total += attempts * (config.connect_timeout_s + config.timeout_s) + backoffs
+    return total
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float = 3.0) -> bool:

@@ -15,7 +15,8 @@ Usage::
 (NDJSON streaming unless ``"stream": false``). Both take ``mode``: one of :data:`MODES`, or a
 list of modes used for successive requests (the last one repeats), and can be switched later
 with ``server.set_mode(...)``. Every request is recorded in ``server.requests``;
-``server.open_connections`` counts connections currently open.
+``server.open_connections`` counts connections currently open and ``server.completed_streams``
+the streamed replies delivered in full.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class FakeLLMServer(ThreadingHTTPServer):
         self._modes: list[str] = []
         self._conns: set[socket.socket] = set()
         self.connections_accepted = 0
+        self.completed_streams = 0
         self.set_mode(mode)
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
@@ -211,7 +213,9 @@ class _BaseHandler(BaseHTTPRequestHandler):
                 return  # the client hung up: stop like a real server would
         for event in self.final_events(body, len(tokens)):
             self._chunk(event)
-        self._end()
+        if self._chunk(b""):  # the terminating chunk reached a client that was still listening
+            with self.server._lock:
+                self.server.completed_streams += 1
 
     def _chunk(self, data: bytes) -> bool:
         """Send one chunk; return False once the client has gone away."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -44,6 +43,7 @@ def test_healthy_server_streams_deltas_and_reports_usage(servers, protocol: str)
     body = server.requests[0].body
     assert body["model"] == f"{protocol}-test-model"
     assert [m["content"] for m in body["messages"]] == ["rules", "How do I refund a charge?"]
+    assert wait_until(lambda: server.completed_streams == 1)
 
 
 def test_openai_usage_needs_stream_options(servers) -> None:
@@ -109,13 +109,12 @@ def test_stream_cut_midway_keeps_the_emitted_deltas(servers, protocol: str) -> N
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_hanging_server_is_cut_off_at_the_total_deadline(servers, protocol: str) -> None:
     url, server = servers(protocol, "slow", delay_s=0.25)  # 12 tokens x 0.25 s = 3 s, deadline 0.6 s
-    started = time.monotonic()
     deltas, err = run(build_provider(config_for(url, protocol, timeout_s=0.6)))
-    elapsed = time.monotonic() - started
-    assert isinstance(err, ProviderTimeout)
+    assert isinstance(err, ProviderTimeout) and "did not finish answering within 0.6 s" in str(err)
     assert 1 <= len(deltas) < 12
-    assert elapsed < 0.6 + 0.5  # connect is instant here; the watchdog fires at 0.6 s
+    assert len(server.requests) == 1  # the provider itself never retries
     assert wait_until(lambda: server.open_connections == 0)
+    assert server.completed_streams == 0  # the client hung up before the reply was complete
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Generator
+from dataclasses import replace
 
 import pytest
 
@@ -17,6 +18,7 @@ from src.core.resilience import (
     guarded_stream,
     retry_stream,
 )
+from tests.generation.conftest import PlannedWaits
 
 FAST = RetryPolicy(attempts=3, backoff_s=0.01, backoff_max_s=0.02, jitter_s=0.0, retry_after_cap_s=0.3)
 
@@ -31,10 +33,10 @@ class Clock:
         return self.now
 
 
-def failing(errors: list[BaseException], calls: list[float]):
+def failing(errors: list[BaseException], calls: list[int]):
     """Return a callable that raises the next error (or returns 'ok' when none is left)."""
     def call() -> str:
-        calls.append(time.monotonic())
+        calls.append(len(calls) + 1)
         if errors:
             raise errors.pop(0)
         return "ok"
@@ -110,7 +112,7 @@ def test_snapshot_reports_state_for_health_panels() -> None:
 
 
 def test_retries_only_retryable_errors() -> None:
-    calls: list[float] = []
+    calls: list[int] = []
     fn = failing([ProviderError("a 500", retryable=True), ProviderTimeout("slow")], calls)
     assert guarded_call(CircuitBreaker("x"), FAST, fn) == "ok"
     assert len(calls) == 3
@@ -123,20 +125,43 @@ def test_retries_only_retryable_errors() -> None:
 
 
 def test_retry_after_is_honoured_up_to_the_cap() -> None:
-    calls: list[float] = []
+    planned = PlannedWaits()
+    policy = replace(FAST, sleep=planned)
+    calls: list[int] = []
     fn = failing([ProviderError("429", retryable=True, retry_after=0.2)], calls)
-    guarded_call(CircuitBreaker("x"), FAST, fn)
-    assert calls[1] - calls[0] >= 0.2
+    assert guarded_call(CircuitBreaker("x"), policy, fn) == "ok"
+    assert planned.waits == [pytest.approx(0.2)]  # the server's 0.2 s beats the 0.01 s backoff
 
+    planned.waits.clear()
     calls.clear()
     fn = failing([ProviderError("429", retryable=True, retry_after=60)], calls)
-    guarded_call(CircuitBreaker("x"), FAST, fn)
-    assert 0.3 <= calls[1] - calls[0] < 1.0  # capped at 0.3 s, not 60 s
+    assert guarded_call(CircuitBreaker("x"), policy, fn) == "ok"
+    assert planned.waits == [pytest.approx(0.3)]  # capped at 0.3 s, not 60 s
+    assert calls == [1, 2]
+
+
+def test_backoff_grows_exponentially_up_to_its_maximum() -> None:
+    planned = PlannedWaits()
+    policy = RetryPolicy(attempts=6, backoff_s=0.1, backoff_max_s=1.0, jitter_s=0.05, retry_after_cap_s=0.0,
+                         sleep=planned)
+    calls: list[int] = []
+    fn = failing([ProviderError("500", retryable=True)] * 5, calls)
+    assert guarded_call(CircuitBreaker("x"), policy, fn) == "ok"
+    assert len(calls) == 6 and len(planned.waits) == 5
+    for i, wait in enumerate(planned.waits, start=1):
+        exponential = 0.1 * 2 ** (i - 1)
+        assert min(exponential, 1.0) <= wait <= min(exponential + 0.05, 1.0)
+    assert planned.waits[-1] == pytest.approx(1.0)  # 1.6 s wanted, held at the maximum
+
+
+def test_the_default_policy_sleeps_for_real() -> None:
+    assert RetryPolicy().sleep is time.sleep
+    assert RetryPolicy().retrying().sleep is time.sleep
 
 
 def test_a_retried_call_counts_as_one_breaker_failure() -> None:
     breaker = CircuitBreaker("x", failure_threshold=2, reset_s=60)
-    calls: list[float] = []
+    calls: list[int] = []
     fn = failing([ProviderError("500", retryable=True)] * 3, calls)
     with pytest.raises(ProviderError):
         guarded_call(breaker, FAST, fn)
@@ -166,6 +191,14 @@ def test_stream_is_retried_before_its_first_item_and_returns_its_value() -> None
     assert items == ["Hello", " world"]
     assert done.value.value == "usage"
     assert len(opened) == 3
+
+
+def test_a_stream_waits_between_openings_as_planned() -> None:
+    planned = PlannedWaits()
+    opened: list[int] = []
+    items = list(retry_stream(lambda: _stream(opened, 2, False), replace(FAST, sleep=planned)))
+    assert items == ["Hello", " world"]
+    assert planned.waits == [pytest.approx(0.01), pytest.approx(0.02)]  # b0, then 2 b0 = the maximum
 
 
 def test_stream_is_never_retried_after_its_first_item() -> None:
