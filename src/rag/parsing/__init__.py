@@ -1,11 +1,12 @@
 """Parse uploaded specs of every supported format into the normalised `ApiSpec`.
 
-Public entry points: `parse_bytes`, `parse_path`, `inspect_bytes`, `inspect_path`; the `Parser`
-protocol is the seam each format module implements.
+Public entry points: `parse_bytes`, `parse_path`, `inspect_bytes`, `inspect_path`, and `redact_original` for
+the copy of an upload that is stored; the `Parser` protocol is the seam each format module implements.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -16,10 +17,13 @@ from src.core.security import check_upload_size, safe_filename
 from src.rag.parsing.archive import ArchiveLimits, read_archive
 from src.rag.parsing.base import Parser, SourceDocument
 from src.rag.parsing.bundle import FileSet
-from src.rag.parsing.sniff import archive_kind, decode_text, detect
+from src.rag.parsing.postman_redact import REDACTED_MARK, earlier_redactions, redact_collection
+from src.rag.parsing.redact import Redactor
+from src.rag.parsing.sniff import archive_kind, decode_text, detect, may_be_postman
 from src.rag.types import ApiSpec, IngestReport, SpecFormat
 
-__all__ = ["Parser", "SourceDocument", "inspect_bytes", "inspect_path", "parse_bytes", "parse_path", "parser_for"]
+__all__ = ["Parser", "SourceDocument", "inspect_bytes", "inspect_path", "parse_bytes", "parse_path", "parser_for",
+           "redact_original"]
 
 log = get_logger(__name__)
 UNEXPECTED = "could not be parsed because of an unexpected internal error"
@@ -73,6 +77,32 @@ def parse_path(path: Path, *, settings: Settings | None = None, root: str | None
         raise InputRejected(f"{name}: the file does not exist or cannot be read; check the path.") from None
     check_upload_size(name, size, settings.max_upload_bytes)
     return parse_bytes(name, path.read_bytes(), settings=settings, root=root)
+
+
+def redact_original(name: str, data: bytes) -> bytes:
+    """Return the bytes to store for an upload: a Postman collection with its secrets as placeholders, else `data`.
+
+    The redaction is the parser's own, so parsing the result gives the same `ApiSpec` as parsing `data`;
+    other formats (and archives) are returned untouched without being loaded.
+    """
+    name = safe_filename(name)
+    try:
+        if archive_kind(data):
+            return data
+        text = decode_text(name, data)
+        if not may_be_postman(text):
+            return data
+        fmt, loaded = detect(name, text)
+    except AppError:
+        return data  # not a readable document, so parsing refuses it and nothing is stored
+    if fmt != SpecFormat.POSTMAN or not isinstance(loaded, dict):
+        return data
+    redactor = Redactor()
+    clean = redact_collection(loaded, redactor)
+    if clean == loaded:
+        return data
+    clean[REDACTED_MARK] = earlier_redactions(loaded) + redactor.count
+    return json.dumps(clean, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def inspect_bytes(name: str, data: bytes, *, settings: Settings | None = None, root: str | None = None) -> IngestReport:

@@ -8,6 +8,7 @@ from typing import Any
 
 from src.core.errors import SpecError
 from src.rag.parsing.base import SourceDocument, as_dict, as_list, describe_count_warning, text_of, unique_keys
+from src.rag.parsing.postman_redact import earlier_redactions, redact_collection
 from src.rag.parsing.postman_request import RequestReader, auth_scheme, pm_text
 from src.rag.parsing.redact import SECRET_NAME, Redactor, placeholder
 from src.rag.parsing.refs import pointer
@@ -22,13 +23,14 @@ class PostmanParser:
 
     def parse(self, doc: SourceDocument) -> ApiSpec:
         """Read folders and requests; folder names become tags and secrets never leave this function."""
-        data = as_dict(doc.data)
+        redactor = Redactor()
+        data = redact_collection(as_dict(doc.data), redactor)
+        redactor.count += earlier_redactions(data)
         base: tuple[str, ...] = ()
         if isinstance(data.get("collection"), dict):
             data, base = data["collection"], ("collection",)
         if not isinstance(data.get("item"), list):
             raise SpecError(f"{doc.name}: the Postman collection at {pointer(*base, 'item')} has no list of requests; export the collection again (v2.1).")
-        redactor = Redactor()
         variables = _variables(as_list(data.get("variable")), redactor)
         reader = RequestReader(redactor, variables)
         collection_auth = as_dict(data.get("auth"))

@@ -14,9 +14,10 @@ from src.rag.types import AuthScheme, Operation, Parameter, RequestBody, Respons
 
 _URL = re.compile(r"^(?:(?P<scheme>[A-Za-z][\w+.-]*)://)?(?P<host>[^/?#]*)(?P<path>/[^?#]*)?(?:\?(?P<query>[^#]*))?")
 _VAR = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
-_STRUCTURAL = {"key", "in", "type", "addtokento", "headerprefix", "tokentype", "grant_type", "authurl", "accesstokenurl",
-               "scope", "client_authentication", "algorithm", "realm", "service", "region", "savehelperdata",
-               "showpassword", "tokenname", "redirect_uri", "usebrowser", "challengealgorithm", "qop", "nonce_count"}
+# Auth entries that configure the scheme rather than hold a credential.
+AUTH_SETTINGS = {"key", "in", "type", "addtokento", "headerprefix", "tokentype", "grant_type", "authurl", "accesstokenurl",
+                 "scope", "client_authentication", "algorithm", "realm", "service", "region", "savehelperdata",
+                 "showpassword", "tokenname", "redirect_uri", "usebrowser", "challengealgorithm", "qop", "nonce_count"}
 _LANG_TYPES = {"json": "application/json", "xml": "application/xml", "html": "text/html", "text": "text/plain", "javascript": "application/javascript"}
 
 
@@ -174,7 +175,7 @@ class RequestReader:
         """Remember every credential value of an auth object so it can never leak into the spec."""
         kind = text_of(auth.get("type")).lower()
         for key, value in _auth_entries(auth, kind).items() if kind else ():
-            if isinstance(value, str) and value.strip() and key.lower() not in _STRUCTURAL and not is_placeholder(value):
+            if isinstance(value, str) and value.strip() and key.lower() not in AUTH_SETTINGS and not is_placeholder(value):
                 if value.strip() not in self.redactor.secrets:
                     self.redactor.secrets.add(value.strip())
                     self.redactor.count += 1
@@ -188,7 +189,7 @@ class RequestReader:
             return self._form_body(mode, as_list(body.get(mode)))
         if mode == "graphql":
             gql = as_dict(body.get("graphql"))
-            variables = _json_or_none(text_of(gql.get("variables")))
+            variables = json_or_none(text_of(gql.get("variables")))
             example = {"query": text_of(gql.get("query")), "variables": self.redactor.data(variables) if variables else {}}
             return RequestBody(content_type="application/json", example=example, raw_example=example["query"],
                                fields=(SchemaField("query", "string", True), SchemaField("variables", "object")))
@@ -200,7 +201,7 @@ class RequestReader:
         """Describe a raw body; JSON becomes a redacted example with inferred fields."""
         raw = body.get("raw") if isinstance(body.get("raw"), str) else ""
         language = text_of(as_dict(as_dict(body.get("options")).get("raw")).get("language")).lower()
-        parsed = _json_or_none(raw)
+        parsed = json_or_none(raw)
         content_type = content_type or _LANG_TYPES.get(language, "application/json" if parsed is not None else "text/plain")
         if parsed is not None:
             example = self.redactor.data(parsed)
@@ -227,7 +228,7 @@ class RequestReader:
         """Describe a saved example response."""
         headers = {text_of(h.get("key")).lower(): text_of(h.get("value")) for h in as_list(saved.get("header")) if isinstance(h, dict)}
         body = saved.get("body") if isinstance(saved.get("body"), str) else ""
-        parsed = _json_or_none(body)
+        parsed = json_or_none(body)
         example = self.redactor.data(parsed) if parsed is not None else None
         code = saved.get("code")
         return Response(status=str(code) if isinstance(code, int) else "default",
@@ -252,7 +253,7 @@ def _raw_url(url: Any) -> str:
     return (f"{scheme}://" if scheme else "") + host + ("/" + path.lstrip("/") if path else "")
 
 
-def _json_or_none(text: str) -> Any:
+def json_or_none(text: str) -> Any:
     """Parse JSON text, treating unquoted `{{var}}` placeholders as strings; None when it is not JSON."""
     text = (text or "").strip()
     if not text or text[0] not in "{[":

@@ -13,7 +13,9 @@ _KNOWN_TOKEN = re.compile(
     r"|\bAKIA[0-9A-Z]{16}\b|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|\bAIza[0-9A-Za-z_-]{30,}"
 )
 _AUTH_VALUE = re.compile(r"(?i)\b(bearer|basic|token|digest)\s+(?!\{\{)([A-Za-z0-9\-._~+/]{8,}=*)")
-_KEY_VALUE = re.compile(r"""(?i)((?:passw(?:or)?d|secret|token|api[-_]?key|access[-_]?key|client[-_]?secret)["']?\s*[:=]\s*["']?)([^"'\s&,;}]{4,})""")
+# A `{{placeholder}}` value is matched whole so that redacting already redacted text changes nothing.
+_KEY_VALUE = re.compile(r"""(?i)((?:passw(?:or)?d|secret|token|api[-_]?key|access[-_]?key|client[-_]?secret)["']?\s*[:=]\s*["']?)"""
+                        r"""(\{\{[^{}]*\}\}|[^"'\s&,;}]{4,})""")
 _OPAQUE = re.compile(r"^[A-Za-z0-9\-._~+/=]{24,}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from src.core.errors import SpecError
@@ -13,6 +14,13 @@ _SPEC_LINE = re.compile(r"""^["']?(openapi|swagger)["']?\s*:""", re.MULTILINE)
 _KEY_LINE = re.compile(r"""^\s*(?:-\s+)?["']?[\w$./{}~-]+["']?\s*:(?:\s|$)|^(?:---|\.\.\.)\s*$|^%YAML""")
 _SDL_START = re.compile(r"""^\s*(?:"|(?:extend\s+)?(?:schema|type|interface|input|enum|union|scalar|directive)\b)""")
 _SDL_BLOCK = re.compile(r"^\s*(?:extend\s+)?(?:schema|type|interface|input|enum)\b[^:\n]*\{", re.MULTILINE)
+# `{"key"`, `{}`, `[{`, `["` or `[]` open JSON; `{{baseUrl}}`, `[![badge](...)]` and `[[TOC]]` open prose.
+_JSON_START = re.compile(r"""(?:\{\s*(?:"|\}|$)|\[\s*(?:[{"\]]|$))""")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_POSTMAN_JSON = re.compile(r'"item"\s*:\s*\[')
+_POSTMAN_YAML = re.compile(r"^[ \t-]*item[ \t]*:", re.MULTILINE)
+_JSON_EXT = (".json",)
+_YAML_EXT = (".yaml", ".yml")
 
 
 def archive_kind(data: bytes) -> str:
@@ -51,22 +59,60 @@ def _binary(name: str) -> SpecError:
 
 
 def detect(name: str, text: str) -> tuple[SpecFormat, Any]:
-    """Return the format of a text document and its loaded data (None for SDL and prose)."""
+    """Return the format of a text document and its loaded data (None for SDL and prose).
+
+    JSON/YAML wins only when it loads and classifies as a spec, or when the file plainly means to be
+    one (then its syntax error is the useful answer); anything else is read as Markdown or plain text.
+    """
     stripped = text.lstrip()
     if not stripped:
         raise SpecError(f"{name}: the file is empty; upload a spec with content.")
     if stripped[0] in "{[":
-        data = load_json(name, text)
-        check_shape(name, data)
-        return classify(name, data), data
+        return _structured(name, text, load_json, lambda: _means_json(name, stripped))
     if _looks_like_sdl(stripped):
         return SpecFormat.GRAPHQL, None
     if _SPEC_LINE.search(text) or _mostly_yaml(text):
-        data = load_yaml(name, text)
-        check_shape(name, data)
-        if isinstance(data, (dict, list)):
-            return classify(name, data), data
+        return _structured(name, text, load_yaml, lambda: _means_yaml(name, text))
     return SpecFormat.MARKDOWN, None
+
+
+def _structured(name: str, text: str, load: Callable[[str, str], Any],
+                intended: Callable[[], bool]) -> tuple[SpecFormat, Any]:
+    """Load and classify JSON/YAML; without a clear intent, failures fall back to prose."""
+    try:
+        data = load(name, text)
+    except SpecError:
+        if intended():
+            raise
+        return SpecFormat.MARKDOWN, None
+    check_shape(name, data)  # a bomb or runaway nesting is refused whatever the intent
+    if not isinstance(data, (dict, list)):
+        return SpecFormat.MARKDOWN, None
+    try:
+        return classify(name, data), data
+    except SpecError:
+        if intended():
+            raise
+        return SpecFormat.MARKDOWN, None
+
+
+def _means_json(name: str, stripped: str) -> bool:
+    """Tell whether text starting with `{`/`[` is meant as JSON (a `.json` name or a JSON-shaped opening)."""
+    return name.lower().endswith(_JSON_EXT) or bool(_JSON_START.match(stripped))
+
+
+def _means_yaml(name: str, text: str) -> bool:
+    """Tell whether text is meant as a YAML spec: a `.yaml` name or a top-level `openapi:`/`swagger:` key outside code fences."""
+    if name.lower().endswith(_YAML_EXT):
+        return True
+    fence = ""
+    for line in text.splitlines():
+        marker = _FENCE.match(line)
+        if marker and (not fence or marker.group(1)[0] == fence[0]):
+            fence = "" if fence else marker.group(1)
+        elif not fence and _SPEC_LINE.match(line):
+            return True
+    return False
 
 
 def _mostly_yaml(text: str) -> bool:
@@ -89,6 +135,13 @@ def _looks_like_sdl(text: str) -> bool:
     if _SPEC_LINE.search(text) or not _SDL_START.match(_first_content_line(text)):
         return False
     return bool(_SDL_BLOCK.search(text))
+
+
+def may_be_postman(text: str) -> bool:
+    """Cheaply tell whether a document could be a Postman collection (an `item` list), without loading it."""
+    if text.lstrip()[:1] in ("{", "["):
+        return bool(_POSTMAN_JSON.search(text))
+    return not _SPEC_LINE.search(text) and bool(_POSTMAN_YAML.search(text))
 
 
 def classify(name: str, data: Any) -> SpecFormat:
