@@ -21,6 +21,7 @@ from src.rag.chunking import chunk_spec, text_hash
 from src.rag.embedding import Embedder
 from src.rag.library import ApiInfo, Library
 from src.rag.originals import OriginalsStore
+from src.rag.parsing import redact_original
 from src.rag.store import VectorStore
 from src.rag.types import ApiSpec, IngestReport
 
@@ -148,7 +149,8 @@ class Ingestor:
             staging: Path | None = None
             previous, committed = None, False
             try:
-                staging = self.originals.stage(api, name, upload.data, spec)
+                # the stored original is what downloads and backups hold: secrets are removed there too
+                staging = self.originals.stage(api, name, redact_original(name, upload.data), spec)
                 self.store.upsert(changed, vectors)
                 self.store.delete(gone)
                 previous = self.originals.commit(api, staging)

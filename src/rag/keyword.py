@@ -1,4 +1,9 @@
-"""BM25 keyword index over every chunk, built once per library version and persisted across restarts."""
+"""The library's in-memory search index: BM25 over every chunk plus a mirror of the stored vectors.
+
+Built once per library version from the store (ChromaDB stays the system of record) and persisted
+across restarts, so a query touches no database: dense scores are one matrix product, keyword scores
+one sparse product.
+"""
 
 from __future__ import annotations
 
@@ -32,13 +37,33 @@ def keyword_text(record: StoredRecord) -> str:
 
 @dataclass
 class KeywordIndex:
-    """A built BM25 index with the chunk ids and the metadata needed to filter without the store."""
+    """A built BM25 index with the chunk ids, metadata, documents and unit vectors of the whole library."""
 
     version: int
     ids: list[str]
     metas: list[dict]
     _bm25: object
     _vocab: dict[str, int]
+    docs: list[str]
+    vectors: np.ndarray
+
+    def record(self, pos: int) -> StoredRecord:
+        """Return the chunk at `pos` as a store record (with its vector)."""
+        return StoredRecord(self.ids[pos], self.docs[pos], self.metas[pos], self.vectors[pos])
+
+    def dense_top(self, vector: np.ndarray, n: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Return up to `n` (position, cosine) pairs, best first, within `mask`."""
+        if not self.ids:
+            return []
+        sims = self.vectors @ np.asarray(vector, dtype=np.float32)
+        if mask is not None:
+            sims = np.where(mask, sims, -np.inf)
+        n = min(n, int(np.isfinite(sims).sum()))
+        if n <= 0:
+            return []
+        idx = np.argpartition(-sims, n - 1)[:n]
+        idx = idx[np.argsort(-sims[idx], kind="stable")]
+        return [(int(i), float(sims[i])) for i in idx]
 
     def scores(self, query: str) -> np.ndarray:
         """Return the BM25 score of every chunk for `query` (zeros when no query word is known)."""
@@ -61,19 +86,22 @@ class KeywordIndex:
 
 
 def build_index(version: int, records: Iterable[StoredRecord]) -> KeywordIndex:
-    """Tokenise and index every record once."""
+    """Tokenise and index every record once, keeping its document and vector."""
     import bm25s
 
-    ids, metas, corpus = [], [], []
+    ids, metas, corpus, docs, vectors = [], [], [], [], []
     for rec in records:
         ids.append(rec.id)
         metas.append(rec.metadata)
+        docs.append(rec.document)
+        vectors.append(rec.embedding)
         corpus.append(tokenize(keyword_text(rec)) or ["_"])
     bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
     if corpus:
         bm25.index(corpus, show_progress=False)
     vocab = dict(getattr(bm25, "vocab_dict", {}) or {})
-    return KeywordIndex(version, ids, metas, bm25, vocab)
+    matrix = np.asarray(vectors, dtype=np.float32) if vectors else np.zeros((0, 384), dtype=np.float32)
+    return KeywordIndex(version, ids, metas, bm25, vocab, docs, matrix)
 
 
 class KeywordIndexManager:
@@ -113,7 +141,9 @@ class KeywordIndexManager:
         tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=self._dir.parent))
         try:
             index._bm25.save(str(tmp), show_progress=False)
-            (tmp / "chunks.json").write_text(json.dumps({"version": index.version, "ids": index.ids, "metas": index.metas}))
+            (tmp / "chunks.json").write_text(json.dumps({"version": index.version, "ids": index.ids, "metas": index.metas,
+                                                         "docs": index.docs}))
+            np.save(tmp / "vectors.npy", index.vectors)
             old = self._dir.with_name(f"{tmp.name}.old")
             if self._dir.exists():
                 self._dir.rename(old)
@@ -134,7 +164,10 @@ class KeywordIndexManager:
             if saved.get("version") != version:
                 return None
             bm25 = bm25s.BM25.load(str(self._dir), show_progress=False)
-            return KeywordIndex(version, saved["ids"], saved["metas"], bm25, dict(bm25.vocab_dict))
+            vectors = np.load(self._dir / "vectors.npy")
+            if "docs" not in saved or len(vectors) != len(saved["ids"]):
+                return None
+            return KeywordIndex(version, saved["ids"], saved["metas"], bm25, dict(bm25.vocab_dict), saved["docs"], vectors)
         except Exception as exc:  # a damaged cache is rebuilt, never fatal
             log.warning("bm25.load_failed", error=type(exc).__name__)
             return None

@@ -90,6 +90,7 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self.keywords = keywords
+        self._masks: dict[tuple[int, SearchFilters], np.ndarray] = {}
 
     def search(self, question: str, top_k: int, version: int, filters: SearchFilters = SearchFilters(),
                query_vector: Sequence[float] | None = None) -> list[Hit]:
@@ -97,7 +98,9 @@ class HybridRetriever:
         started = time.perf_counter()
         plan = plan_query(question)
         index = self.keywords.get(version)
-        mask = np.array([filters.accepts(m) for m in index.metas], dtype=bool) if _has_filters(filters) else None
+        if not index.ids:
+            return []
+        mask = self._mask(index, filters)
         pool: dict[str, _Candidate] = {}
         qvec = list(query_vector) if query_vector is not None else self.embedder.embed_query(question)
         lists = [self._fused(question, qvec, index, mask, filters, pool, 0)]
@@ -113,20 +116,26 @@ class HybridRetriever:
         log.info("search.done", hits=len(hits), steps=len(plan.steps), ms=round((time.perf_counter() - started) * 1000, 1))
         return hits
 
+    def _mask(self, index: KeywordIndex, filters: SearchFilters) -> np.ndarray | None:
+        """Return the boolean filter mask over the index, computed once per library version and filter set."""
+        if not _has_filters(filters):
+            return None
+        key = (index.version, filters)
+        if key not in self._masks:
+            if len(self._masks) > 64:
+                self._masks.clear()
+            self._masks[key] = np.array([filters.accepts(m) for m in index.metas], dtype=bool)
+        return self._masks[key]
+
     def _fused(self, text: str, vec: Sequence[float], index: KeywordIndex, mask, filters: SearchFilters,
                pool: dict[str, _Candidate], step: int) -> list[str]:
         scores: dict[str, float] = {}
-        dense = [r for r in self.store.query(vec, CANDIDATES * (3 if filters.tags else 1), filters.where())
-                 if filters.accepts(r.metadata)][:CANDIDATES]
-        for rank, rec in enumerate(dense):
-            cand = pool.setdefault(rec.id, _Candidate(rec))
-            if cand.record.embedding is None:
-                cand.record = rec
-            scores[rec.id] = scores.get(rec.id, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
-        for rank, (pos, _score) in enumerate(index.top(text, CANDIDATES, mask)):
-            cid = index.ids[pos]
-            pool.setdefault(cid, _Candidate(StoredRecord(cid, "", index.metas[pos])))
-            scores[cid] = scores.get(cid, 0.0) + KEYWORD_WEIGHT / (RRF_K + rank + 1)
+        for weight, ranked in ((DENSE_WEIGHT, index.dense_top(vec, CANDIDATES, mask)),
+                               (KEYWORD_WEIGHT, index.top(text, CANDIDATES, mask))):
+            for rank, (pos, _score) in enumerate(ranked):
+                cid = index.ids[pos]
+                pool.setdefault(cid, _Candidate(index.record(pos)))
+                scores[cid] = scores.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         for cid in scores:
             meta = pool[cid].record.metadata
             # Questions are about calls: schemas, auth and prose rank below operations of equal evidence.
@@ -154,16 +163,11 @@ class HybridRetriever:
             exact = (wanted_mp and (meta.get("method"), path) in wanted_mp) or (not wanted_mp and path and path in wanted_paths) \
                 or (op_id and op_id in wanted_ids) or (schema and schema in wanted_ids)
             if exact:
-                cid = index.ids[pos]
-                pool.setdefault(cid, _Candidate(StoredRecord(cid, "", meta))).exact = True
+                pool.setdefault(index.ids[pos], _Candidate(index.record(pos))).exact = True
 
     def _finalise(self, ranked: list[str], pool: dict[str, _Candidate], qvec: np.ndarray, top_k: int) -> list[Hit]:
         head = ranked[: max(top_k * 4, 20)]
         head = [c for c in head if pool[c].exact] + [c for c in head if not pool[c].exact]
-        need = [c for c in head if pool[c].record.embedding is None or not pool[c].record.document]
-        for rec in self.store.get(need, with_embeddings=True):
-            pool[rec.id].record = rec
-        head = [c for c in head if pool[c].record.embedding is not None]
         vecs = {c: np.asarray(pool[c].record.embedding, dtype=np.float32) for c in head}
         for c in head:
             pool[c].similarity = float(vecs[c] @ qvec)

@@ -122,8 +122,6 @@ class Assistant:
         """Return the best chunks for a query."""
         query = require_question(query, self.settings.max_question_chars)
         filters = self._scoped(filters or SearchFilters(), latest_only)
-        if self.store.count() == 0:
-            return []
         return self.retriever.search(query, top_k or self.settings.top_k, self.library.version(), filters)
 
     def _scoped(self, filters: SearchFilters, latest_only: bool) -> SearchFilters:
@@ -168,7 +166,7 @@ class Assistant:
         filters = filters or SearchFilters()
         k = top_k or self.settings.top_k
         context = (self.library.version(), router.signature(), filters, k)
-        qvec = self.embedder.embed_query(standalone) if self.store.count() else None
+        qvec = self.embedder.embed_query(standalone) if self.keywords.get(context[0]).ids else None
         cached = self.answer_cache.get(qvec, context) if qvec is not None and not history else None
         if cached is not None:
             answer = _replace(cached, question=question, cached=True)

@@ -44,7 +44,7 @@ class VectorStore(Protocol):
     def snapshot(self, api: str) -> StoredSnapshot: ...
     def restore(self, api: str, snapshot: StoredSnapshot) -> None: ...
     def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[StoredRecord]: ...
-    def iter_all(self) -> Iterator[StoredRecord]: ...
+    def iter_all(self, with_embeddings: bool = True) -> Iterator[StoredRecord]: ...
     def count(self, api: str | None = None) -> int: ...
     def get(self, ids: Sequence[str], with_embeddings: bool = False) -> list[StoredRecord]: ...
 
@@ -161,15 +161,17 @@ class ChromaStore:
         return [StoredRecord(i, d or "", m or {}, [float(x) for x in e], float(dist))
                 for i, d, m, e, dist in zip(ids, docs, metas, embs, dists)]
 
-    def iter_all(self) -> Iterator[StoredRecord]:
-        """Yield every record (documents and metadata, no vectors), page by page."""
-        offset, page = 0, 5000
+    def iter_all(self, with_embeddings: bool = True) -> Iterator[StoredRecord]:
+        """Yield every record (documents, metadata and by default vectors), page by page."""
+        offset, page = 0, 2000
+        include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
         while True:
-            got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            got = self.collection.get(include=include, limit=page, offset=offset)
             if not got["ids"]:
                 return
-            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]):
-                yield StoredRecord(i, d or "", m or {})
+            embs = got.get("embeddings") if with_embeddings else None
+            for n, (i, d, m) in enumerate(zip(got["ids"], got["documents"], got["metadatas"])):
+                yield StoredRecord(i, d or "", m or {}, embs[n] if embs is not None else None)
             offset += len(got["ids"])
 
     def count(self, api: str | None = None) -> int:
