@@ -21,10 +21,19 @@ def _redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def configure_logging(production: bool = False, level: str = "INFO") -> None:
-    """Configure structlog once per process; logs go to stderr so CLI output stays clean."""
+class _StderrLogger:
+    """Writes each rendered event to whatever `sys.stderr` is at that moment (it may be swapped at run time)."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
+def configure_logging(production: bool = False, level: str = "INFO", force: bool = False) -> None:
+    """Configure structlog once per process (again with `force`); logs go to stderr so CLI output stays clean."""
     global _configured
-    if _configured:
+    if _configured and not force:
         return
     renderer: Any = structlog.processors.JSONRenderer() if production else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
@@ -36,8 +45,8 @@ def configure_logging(production: bool = False, level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=True,
+        logger_factory=lambda *_: _StderrLogger(),
+        cache_logger_on_first_use=False,  # so a later reconfiguration reaches module-level loggers
     )
     _configured = True
 

@@ -262,7 +262,17 @@ def test_known_index_keys_are_used_for_verification(servers) -> None:
     assert answer.unverified == ()
 
 
-def test_api_key_never_appears_in_logs_or_answers(servers, capfd, caplog) -> None:
+@pytest.fixture
+def debug_logging():
+    """Log every event at DEBUG for one test, whatever an earlier test configured."""
+    from src.core.logging import configure_logging
+
+    configure_logging(level="DEBUG", force=True)
+    yield
+    configure_logging(level="INFO", force=True)
+
+
+def test_api_key_never_appears_in_logs_or_answers(servers, capfd, caplog, debug_logging) -> None:
     caplog.set_level("DEBUG")
     secret = "sk-live-TOPSECRET-9876"
     bad_url, bad = servers("openai", "unauthorized")
