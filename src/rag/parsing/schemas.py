@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from src.rag.parsing.inferred import value_type
 from src.rag.parsing.refs import RefResolver
 from src.rag.types import SchemaDef, SchemaField
 
@@ -90,9 +91,9 @@ class SchemaReader:
         if isinstance(declared, str):
             return declared + ("|null" if node.get("nullable") is True else "")
         if "const" in node:
-            return _scalar_type(node["const"])
+            return value_type(node["const"])
         if isinstance(node.get("enum"), list) and node["enum"]:
-            return _scalar_type(node["enum"][0])
+            return value_type(node["enum"][0])
         if "properties" in node or "additionalProperties" in node:
             return "object"
         if "items" in node:
@@ -245,19 +246,6 @@ def _props(node: dict[str, Any]) -> dict[str, Any]:
     """Return the `properties` mapping of a node, or an empty one."""
     props = node.get("properties")
     return props if isinstance(props, dict) else {}
-
-
-def _scalar_type(value: Any) -> str:
-    """Return the JSON type name of a Python value."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if value is None:
-        return "null"
-    return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "string"
 
 
 def _scalar_or_none(value: Any) -> Any:
