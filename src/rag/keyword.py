@@ -112,6 +112,11 @@ class KeywordIndexManager:
     """
 
     def __init__(self, cache_dir: Path | None, load_records: Callable[[], Iterable[StoredRecord]]) -> None:
+        # numpy's BLAS threads and torch's threads fight over the cores: a multi-threaded matrix product
+        # between two encoder calls stalled queries by ~100 ms. One BLAS thread does the product in ~1 ms.
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
         self._dir = cache_dir
         self._load_records = load_records
         self._index: KeywordIndex | None = None
