@@ -7,9 +7,10 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.serving import wait_until_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 STREAMLIT = Path(sys.executable).with_name("streamlit")
@@ -52,15 +53,7 @@ def start_app(data_dir: Path, log: Path, extra_env: dict[str, str] | None = None
     out = log.open("wb")
     process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return AppServer(process, url, log, started)
-        except OSError:
-            time.sleep(0.2)
+    if wait_until_healthy(process, f"{url}/_stcore/health", log, timeout_s):
+        return AppServer(process, url, log, started)
     process.terminate()
     raise RuntimeError(f"streamlit did not answer on {url} within {timeout_s} s; see {log}")

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.ops.helpers import free_port, tool
+from tests.serving import wait_until_healthy
 
 
 def _wait_for_heartbeat(proc: subprocess.Popen, port: int, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"chroma run exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"chroma run did not answer on port {port} within {timeout}s: {log.read_text()[-2000:]}")
+    if not wait_until_healthy(proc, f"http://127.0.0.1:{port}/api/v2/heartbeat", log, timeout):
+        raise RuntimeError(f"chroma run did not answer on port {port} within {timeout}s: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture
