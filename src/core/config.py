@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=2000, ge=10)
     max_archive_members: int = Field(default=5000, ge=1)
     max_archive_mb: float = Field(default=100.0, gt=0)
+    max_spec_expanded_mb: float = Field(default=100.0, gt=0, description="Loaded document size with YAML aliases resolved")
+    max_spec_operations: int = Field(default=20_000, ge=1)
+    max_spec_schemas: int = Field(default=50_000, ge=1)
+    max_normalized_spec_mb: float = Field(default=200.0, gt=0, description="Size of the stored normalised spec")
+    spec_cache_mb: float = Field(default=256.0, ge=0, description="Normalised specs kept in memory, by stored size")
 
     # --- LLM ----------------------------------------------------------------------------------
     llm_provider: LLMProviderKind = LLMProviderKind.OFFLINE

@@ -17,6 +17,7 @@ from src.core.security import check_upload_size, safe_filename
 from src.rag.parsing.archive import ArchiveLimits, read_archive
 from src.rag.parsing.base import Parser, SourceDocument
 from src.rag.parsing.bundle import FileSet
+from src.rag.parsing.limits import SpecLimits, check_normalized
 from src.rag.parsing.postman_redact import REDACTED_MARK, earlier_redactions, redact_collection
 from src.rag.parsing.redact import Redactor
 from src.rag.parsing.sniff import archive_kind, decode_text, detect, may_be_postman
@@ -159,12 +160,16 @@ def _parse_bytes(name: str, data: bytes, settings: Settings, root: str | None) -
 def _parse_fileset(files: FileSet, settings: Settings, root: str | None) -> ApiSpec:
     """Parse the root document of a multi-file spec, loading referenced members on demand."""
     path = files.find_root(root)
+    files.limits = SpecLimits.from_settings(settings)
     return _parse_document(files.display(path), path, files.text(path), settings, files.load, files.name)
 
 
 def _parse_document(name: str, path: str, text: str, settings: Settings, load_file=None, source: str = "") -> ApiSpec:
-    """Detect the format of one text document and run its parser."""
-    fmt, data = detect(name, text)
+    """Detect the format of one text document, run its parser and bound what the parse produced."""
+    limits = SpecLimits.from_settings(settings)
+    fmt, data = detect(name, text, limits)
     doc = SourceDocument(name=name, path=path, text=text, format=fmt, data=data, load_file=load_file,
                          settings=settings, source_name=source or name)
-    return parser_for(fmt).parse(doc)
+    spec = parser_for(fmt).parse(doc)
+    check_normalized(name, spec, limits)
+    return spec

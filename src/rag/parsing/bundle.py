@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from src.core.errors import InputRejected, SpecError
-from src.rag.parsing.loading import check_shape, load_json, load_yaml
+from src.rag.parsing.limits import DEFAULT_LIMITS, check_shape
+from src.rag.parsing.loading import load_json, load_yaml
 from src.rag.parsing.sniff import decode_text
 
 _SPEC_HEAD = re.compile(r"""(?:^|[{,\s])["']?(?:openapi|swagger)["']?\s*:""", re.MULTILINE)
@@ -25,6 +26,7 @@ class FileSet:
         self.paths = sorted(paths)
         self._read = read
         self._texts: dict[str, str] = {}
+        self.limits = DEFAULT_LIMITS  # the parse sets its own limits before loading members
 
     @classmethod
     def from_members(cls, name: str, members: dict[str, bytes]) -> FileSet:
@@ -74,7 +76,7 @@ class FileSet:
         text = self.text(path)
         name = self.display(path)
         data = load_json(name, text) if text.lstrip()[:1] in ("{", "[") else load_yaml(name, text)
-        check_shape(name, data)
+        check_shape(name, data, self.limits)
         return data
 
     def find_root(self, root: str | None) -> str:

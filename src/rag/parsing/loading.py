@@ -1,4 +1,7 @@
-"""Load JSON and YAML documents with one-sentence errors, refusing alias bombs and absurd nesting."""
+"""Load JSON and YAML documents with one-sentence errors (the C loader first, a YAML 1.2 loader as fallback).
+
+The loaders share aliased objects instead of copying them; `limits.check_shape` then bounds the expansion.
+"""
 
 from __future__ import annotations
 
@@ -10,41 +13,46 @@ import yaml
 
 from src.core.errors import SpecError
 
-MAX_DEPTH = 128
-MAX_EXPANDED_NODES = 5_000_000
-
 _BASE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+# The constructors below serve PyYAML and ruamel.yaml alike: both loaders expose the same node kinds
+# (`node.id`) and the same `construct_*` methods.
+
+def construct_mapping(loader: Any, node: Any) -> Any:
     """Build a dict whose scalar keys keep their source text (`200`, `on`, `yes` stay strings)."""
     data: dict[str, Any] = {}
     yield data
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
-        if isinstance(key_node, yaml.ScalarNode):
+        if key_node.id == "scalar":
             key = key_node.value
         else:
             key = json.dumps(loader.construct_object(key_node, deep=True), default=str, sort_keys=True)
         data[key] = loader.construct_object(value_node, deep=False)
 
 
-def _construct_str(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+def construct_str(loader: Any, node: Any) -> Any:
     """Read a scalar as its text (timestamps and `=` values are data, not Python objects)."""
     return loader.construct_scalar(node)
 
 
-def _construct_unknown(loader: yaml.SafeLoader, suffix: Any, node: yaml.Node | None = None) -> Any:
+def construct_unknown(loader: Any, suffix: Any, node: Any = None) -> Any:
     """Read a node with an unknown tag as plain data: scalars as strings, collections as is."""
     node = suffix if node is None else node
-    if isinstance(node, yaml.ScalarNode):
+    if node.id == "scalar":
         return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
+    if node.id == "sequence":
         return loader.construct_sequence(node, deep=True)
-    return next(iter(_drain(_construct_mapping(loader, node))))
+    return next(iter(drain(construct_mapping(loader, node))))
 
 
-def _drain(gen: Any) -> list[Any]:
+def construct_set(loader: Any, node: Any) -> list[Any]:
+    """Read a `!!set` as the list of its members."""
+    return list(drain(construct_mapping(loader, node))[0])
+
+
+def drain(gen: Any) -> list[Any]:
     """Run a two-step constructor generator to completion and return its object."""
     obj = next(gen)
     for _ in gen:
@@ -56,19 +64,19 @@ class SpecLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
     """The safe (C when available) loader with string keys and string timestamps."""
 
 
-SpecLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-SpecLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
-SpecLoader.add_constructor("tag:yaml.org,2002:binary", _construct_str)
-SpecLoader.add_constructor("tag:yaml.org,2002:set", lambda loader, node: list(_drain(_construct_mapping(loader, node))[0]))
+SpecLoader.add_constructor("tag:yaml.org,2002:map", construct_mapping)
+SpecLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_str)
+SpecLoader.add_constructor("tag:yaml.org,2002:binary", construct_str)
+SpecLoader.add_constructor("tag:yaml.org,2002:set", construct_set)
 
 
 class LenientLoader(SpecLoader):
     """Fallback for YAML the safe loader rejects but that is plainly data: unknown tags read as strings."""
 
 
-LenientLoader.add_constructor("tag:yaml.org,2002:value", _construct_str)
-LenientLoader.add_constructor(None, _construct_unknown)
-LenientLoader.add_multi_constructor("", _construct_unknown)
+LenientLoader.add_constructor("tag:yaml.org,2002:value", construct_str)
+LenientLoader.add_constructor(None, construct_unknown)
+LenientLoader.add_multi_constructor("", construct_unknown)
 
 
 def load_json(name: str, text: str | bytes) -> Any:
@@ -98,17 +106,33 @@ def _json_reason(msg: str) -> str:
 
 
 def load_yaml(name: str, text: str) -> Any:
-    """Parse YAML with the safe loader, falling back to the lenient one for unknown tags."""
+    """Parse YAML with the C safe loader, then the lenient one for unknown tags, then a YAML 1.2 loader.
+
+    libyaml refuses some valid YAML (a tab that opens a block scalar's first line); ruamel.yaml reads it.
+    When every loader refuses, the C loader's error is reported.
+    """
     try:
         return _load_with(SpecLoader, text)
     except yaml.constructor.ConstructorError:
         pass
     except yaml.MarkedYAMLError as err:
-        raise _yaml_error(name, err) from None
+        return _load_yaml12(name, text, err)
     try:
         return _load_with(LenientLoader, text)
     except yaml.MarkedYAMLError as err:
-        raise _yaml_error(name, err) from None
+        return _load_yaml12(name, text, err)
+
+
+def _load_yaml12(name: str, text: str, first_error: yaml.MarkedYAMLError) -> Any:
+    """Load with the YAML 1.2 fallback, reporting the first loader's error if it refuses too."""
+    from src.rag.parsing.yaml12 import load_yaml12
+
+    try:
+        return load_yaml12(text)
+    except RecursionError:
+        raise SpecError(f"{name}: the YAML is nested too deeply to be an API spec; upload a normal spec file.") from None
+    except Exception:  # noqa: BLE001 - any refusal of the fallback means the first error stands
+        raise _yaml_error(name, first_error) from None
 
 
 def _load_with(loader: type, text: str) -> Any:
@@ -143,40 +167,3 @@ _YAML_REASONS = {
     "expected <block end>, but found '-'": "a list item is indented inconsistently",
     "exceeded maximum nesting depth": "the document is nested too deeply",
 }
-
-
-def check_shape(name: str, doc: Any) -> None:
-    """Refuse documents whose alias expansion or nesting would exhaust memory or recursion."""
-    memo: dict[int, tuple[int, int]] = {}
-    on_path: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(doc, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if done:
-            on_path.discard(key)
-            children = _children(node)
-            size = 1 + len(node) + sum(memo[id(c)][0] for c in children)
-            depth = 1 + max((memo[id(c)][1] for c in children), default=0)
-            if size > MAX_EXPANDED_NODES:
-                raise SpecError(f"{name}: the document expands to more than {MAX_EXPANDED_NODES:,} values (an alias bomb?); upload a spec without runaway YAML aliases.")
-            if depth > MAX_DEPTH:
-                raise SpecError(f"{name}: the document is nested more than {MAX_DEPTH} levels deep; upload a spec with sane nesting.")
-            memo[key] = (size, depth)
-            continue
-        if key in memo:
-            continue
-        if key in on_path:
-            raise SpecError(f"{name}: a YAML alias refers to itself, which no API spec needs; remove the recursive alias.")
-        on_path.add(key)
-        stack.append((node, True))
-        stack.extend((c, False) for c in _children(node) if id(c) not in memo)
-
-
-def _children(node: Any) -> list[Any]:
-    """Return the container children of a loaded node (scalars have none)."""
-    if isinstance(node, dict):
-        return [v for v in node.values() if isinstance(v, (dict, list))]
-    if isinstance(node, list):
-        return [v for v in node if isinstance(v, (dict, list))]
-    return []

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from src.core.errors import SpecError
-from src.rag.parsing.loading import check_shape, load_json, load_yaml
+from src.rag.parsing.limits import DEFAULT_LIMITS, SpecLimits, check_counts, check_shape
+from src.rag.parsing.loading import load_json, load_yaml
 from src.rag.types import SpecFormat
 
 _SPEC_LINE = re.compile(r"""^["']?(openapi|swagger)["']?\s*:""", re.MULTILINE)
@@ -34,23 +35,43 @@ def archive_kind(data: bytes) -> str:
     return ""
 
 
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"))
+_TEXT_CONTROLS = frozenset(b"\t\n\r\x0c")
+
+
 def decode_text(name: str, data: bytes) -> str:
-    """Decode file bytes as text, refusing binary data with one sentence."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
+    """Decode file bytes as text: UTF-8, then by byte-order mark, then Latin-1 when the bytes look like text.
+
+    Latin-1 here is Windows-1252 where that code page defines a byte (curly quotes, the euro sign), the
+    way browsers read such files; only bytes that look like no text at all are refused as binary.
+    """
+    for bom, encoding in _BOMS:  # UTF-32-LE's mark starts like UTF-16-LE's, so the longer marks go first
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding.removesuffix("-sig"))
+            except UnicodeDecodeError:
+                break
     head = data[:8192]
-    if b"\x00" in head:
+    if not _few_controls(head):
         raise _binary(name)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        bad = sum(1 for b in head if b < 9 or 13 < b < 32)
-        if bad > len(head) // 50 or err.start < 64:
-            raise _binary(name) from None
-        return data.decode("cp1252", errors="replace")
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if sum(1 for b in head if 32 <= b < 127 or b in _TEXT_CONTROLS) * 10 < len(head) * 7:
+        raise _binary(name)  # 8-bit text is mostly ASCII; mostly high bytes is binary
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _few_controls(head: bytes) -> bool:
+    """Tell whether bytes could be text: no NUL and almost no control bytes other than tab and line breaks."""
+    if b"\x00" in head:
+        return False
+    return sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS) * 100 <= len(head)
 
 
 def _binary(name: str) -> SpecError:
@@ -58,26 +79,27 @@ def _binary(name: str) -> SpecError:
     return SpecError(f"{name}: the file is binary data, not a JSON, YAML, GraphQL, Postman or Markdown document; upload the spec as text.")
 
 
-def detect(name: str, text: str) -> tuple[SpecFormat, Any]:
+def detect(name: str, text: str, limits: SpecLimits = DEFAULT_LIMITS) -> tuple[SpecFormat, Any]:
     """Return the format of a text document and its loaded data (None for SDL and prose).
 
     JSON/YAML wins only when it loads and classifies as a spec, or when the file plainly means to be
     one (then its syntax error is the useful answer); anything else is read as Markdown or plain text.
+    A loaded document over the `limits` is refused here, before any parser walks it.
     """
     stripped = text.lstrip()
     if not stripped:
         raise SpecError(f"{name}: the file is empty; upload a spec with content.")
     if stripped[0] in "{[":
-        return _structured(name, text, load_json, lambda: _means_json(name, stripped))
+        return _structured(name, text, load_json, lambda: _means_json(name, stripped), limits)
     if _looks_like_sdl(stripped):
         return SpecFormat.GRAPHQL, None
     if _SPEC_LINE.search(text) or _mostly_yaml(text):
-        return _structured(name, text, load_yaml, lambda: _means_yaml(name, text))
+        return _structured(name, text, load_yaml, lambda: _means_yaml(name, text), limits)
     return SpecFormat.MARKDOWN, None
 
 
 def _structured(name: str, text: str, load: Callable[[str, str], Any],
-                intended: Callable[[], bool]) -> tuple[SpecFormat, Any]:
+                intended: Callable[[], bool], limits: SpecLimits) -> tuple[SpecFormat, Any]:
     """Load and classify JSON/YAML; without a clear intent, failures fall back to prose."""
     try:
         data = load(name, text)
@@ -85,15 +107,23 @@ def _structured(name: str, text: str, load: Callable[[str, str], Any],
         if intended():
             raise
         return SpecFormat.MARKDOWN, None
-    check_shape(name, data)  # a bomb or runaway nesting is refused whatever the intent
+    fmt = _classified(name, data, intended)
+    if fmt is not None:
+        check_counts(name, fmt, data, limits)  # cheap, so a million operations are refused before any walk
+    check_shape(name, data, limits)  # a bomb or runaway nesting is refused whatever the intent
+    return (fmt, data) if fmt is not None else (SpecFormat.MARKDOWN, None)
+
+
+def _classified(name: str, data: Any, intended: Callable[[], bool]) -> SpecFormat | None:
+    """Return the spec format of loaded data, or None when it is prose; a file meant as a spec raises instead."""
     if not isinstance(data, (dict, list)):
-        return SpecFormat.MARKDOWN, None
+        return None
     try:
-        return classify(name, data), data
+        return classify(name, data)
     except SpecError:
         if intended():
             raise
-        return SpecFormat.MARKDOWN, None
+        return None
 
 
 def _means_json(name: str, stripped: str) -> bool:
