@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import random
 import re
 from html.parser import HTMLParser
 from urllib.parse import unquote
@@ -12,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from src.core.security import StreamSanitizer, safe_markdown
+from src.core.security import safe_markdown
+from tests.test_security_markdown import stream_in_pieces
 
 DANGEROUS = ("javascript:", "vbscript:", "data:")
 
@@ -114,12 +114,6 @@ def test_any_trick_in_any_text_renders_without_dangerous_targets(form, scheme, p
 @given(st.sampled_from(FORMS), st.sampled_from(SCHEMES), st.sampled_from(PAYLOADS), st.integers(0, 10_000))
 def test_streamed_tricks_equal_the_whole_text_and_stay_safe(form, scheme, payload, seed):
     text = "Intro line\n" + hostile(form, scheme, payload) + " tail"
-    rng, sanitizer, pieces, i = random.Random(seed), StreamSanitizer(), [], 0
-    while i < len(text):
-        n = rng.randint(1, 7)
-        pieces.append(sanitizer.feed(text[i:i + n]))
-        i += n
-    pieces.append(sanitizer.flush())
-    streamed = "".join(pieces)
+    streamed = stream_in_pieces(text, seed, 7)
     assert streamed == safe_markdown(text)
     assert not any(is_dangerous(t) for t in link_targets(streamed))

@@ -31,16 +31,21 @@ def test_hostile_markdown_is_neutralised_and_code_is_kept():
     assert out.startswith("Create a pet") and "> **Note:**" in out  # blockquote kept
 
 
+def stream_in_pieces(text: str, seed: int, longest: int = 9) -> str:
+    """Feed text to a `StreamSanitizer` in random pieces and return everything it emitted."""
+    rng, sanitizer, pieces, i = random.Random(seed), StreamSanitizer(), [], 0
+    while i < len(text):
+        n = rng.randint(1, longest)
+        pieces.append(sanitizer.feed(text[i:i + n]))
+        i += n
+    pieces.append(sanitizer.flush())
+    return "".join(pieces)
+
+
 def test_streaming_in_any_pieces_gives_the_same_safe_text():
     expected = safe_markdown(HOSTILE)
     for seed in range(100):
-        rng, sanitizer, pieces, i = random.Random(seed), StreamSanitizer(), [], 0
-        while i < len(HOSTILE):
-            n = rng.randint(1, 9)
-            pieces.append(sanitizer.feed(HOSTILE[i:i + n]))
-            i += n
-        pieces.append(sanitizer.flush())
-        assert "".join(pieces) == expected
+        assert stream_in_pieces(HOSTILE, seed) == expected
 
 
 def test_partial_lines_stream_before_the_line_ends():
