@@ -10,8 +10,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.terminal import TerminalMarkdown, show
+from src.core.security import terminal_text
 from src.core.config import load_settings
-from src.core.errors import AppError
+from src.core.errors import AppError, NotFound
 from src.core.logging import configure_logging
 from src.rag.types import ChunkKind
 
@@ -75,13 +77,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         assistant = Assistant(settings)
         return COMMANDS[args.command](assistant, args)
     except AppError as err:
-        print(f"error: {err}", file=sys.stderr)
+        show(f"error: {err}", err=True)
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted; nothing was left half-written.", file=sys.stderr)
+        show("error: interrupted; nothing was left half-written.", err=True)
         return 130
     except Exception as err:  # the CLI never shows a traceback; the log has the detail
-        print(f"error: unexpected {type(err).__name__}: {err}; run again with APIASSIST_LOG_LEVEL=DEBUG.", file=sys.stderr)
+        show(f"error: unexpected {type(err).__name__}: {err}; run again with APIASSIST_LOG_LEVEL=DEBUG.", err=True)
         return 1
 
 
@@ -94,19 +96,22 @@ def _inspect(args: argparse.Namespace, settings) -> int:
     else:
         for r in reports:
             if r.ok:
-                print(f"ok    {r.file}: {r.title} {r.version} ({r.format}), {r.operations} operations, {r.schemas} schemas")
+                show(f"ok    {r.file}: {r.title} {r.version} ({r.format}), {r.operations} operations, {r.schemas} schemas")
                 for w in r.warnings:
-                    print(f"      warning: {w}")
+                    show(f"      warning: {w}")
             else:
-                print(f"FAIL  {r.error}")
+                show(f"FAIL  {r.error}")
     return 0 if all(r.ok for r in reports) else 1
+
+
+EMPTY_LIBRARY = "The library is empty: index a spec first with `apiassist index FILE`."
 
 
 def make_progress_printer(stream):
     """Return a progress callback that redraws one line on a terminal stream."""
     def show(fraction: float, message: str) -> None:
         bar = "#" * int(fraction * 30)
-        stream.write(f"\r[{bar:<30}] {fraction * 100:5.1f}% {message[:50]:<50}")
+        stream.write(f"\r[{bar:<30}] {fraction * 100:5.1f}% {terminal_text(message)[:50]:<50}")
         stream.flush()
         if fraction >= 1.0:
             stream.write("\n")
@@ -120,10 +125,10 @@ def _index(a, args) -> int:
         r = a.index_path(path, root=args.root, progress=progress)
         if r.ok:
             note = " (unchanged)" if r.unchanged else f", {r.embedded} embedded"
-            print(f"{r.title} {r.version}: {r.operations} operations, {r.chunks} chunks{note}, {r.seconds:.1f}s [{r.api}]")
+            show(f"{r.title} {r.version}: {r.operations} operations, {r.chunks} chunks{note}, {r.seconds:.1f}s [{r.api}]")
         else:
             failed += 1
-            print(f"failed: {r.error}")
+            show(f"failed: {r.error}")
     return 1 if failed else 0
 
 
@@ -132,27 +137,27 @@ def _list(a, args) -> int:
     if args.json:
         print(json.dumps([i.to_json() for i in apis], indent=2))
     elif not apis:
-        print("The library is empty: index a spec with `apiassist index FILE`.")
+        show(EMPTY_LIBRARY)
     for i in apis if not args.json else []:
-        print(f"{i.api}\t{i.title}\t{i.version}\t{i.format}\t{i.operations} ops\t{i.chunks} chunks\t{i.source}")
+        show(f"{i.api}\t{i.title}\t{i.version}\t{i.format}\t{i.operations} ops\t{i.chunks} chunks\t{i.source}")
     return 0
 
 
 def _remove(a, args) -> int:
     n = a.remove(args.api)
-    print(f"Removed {args.api} ({n} chunks).")
+    show(f"Removed {args.api} ({n} chunks).")
     return 0
 
 
 def _reindex(a, args) -> int:
     targets = [i.api for i in a.list_apis()] if args.all else [args.api] if args.api else []
     if not targets:
-        print("error: name an API or pass --all.", file=sys.stderr)
+        show("error: name an API or pass --all.", err=True)
         return 2
     failed = 0
     for api in targets:
         r = a.reindex(api)
-        print(f"{api}: {r.chunks} chunks, {r.embedded} re-embedded" if r.ok else f"failed: {r.error}")
+        show(f"{api}: {r.chunks} chunks, {r.embedded} re-embedded" if r.ok else f"failed: {r.error}")
         failed += not r.ok
     return 1 if failed else 0
 
@@ -165,47 +170,72 @@ def _filters(args):
                          tuple(ChunkKind(k) for k in getattr(args, "kind", [])))
 
 
+def _empty_library(purpose: str) -> NotFound:
+    """Build the error for a command that needs an indexed spec."""
+    return NotFound(f"The library is empty, so there is nothing to {purpose}: index a spec first with `apiassist index FILE`.")
+
+
+def _known_apis(a, args) -> bool:
+    """Tell whether there is anything to search; raise `NotFound` naming any `--api` that is not in the library."""
+    for api in args.api:
+        a.get_api(api)
+    # a shared ChromaDB server can hold chunks this data directory's catalogue does not list
+    return bool(a.list_apis()) or a.stats()["chunks"] > 0
+
+
 def _search(a, args) -> int:
-    queries = [q.strip() for q in sys.stdin if q.strip()] if args.query == "-" else [args.query]
+    batch = args.query == "-"  # batch mode always prints one JSON object per input line, in order
+    if not _known_apis(a, args):
+        raise _empty_library("search")
+    queries = [q.strip() for q in sys.stdin if q.strip()] if batch else [args.query]
     for q in queries:
         try:
             hits = a.search(q, top_k=args.top_k, filters=_filters(args), latest_only=args.latest)
         except AppError as err:
-            if args.query != "-":
+            if not batch:
                 raise
-            # batch mode keeps one output line per input line, in order
             print(json.dumps({"query": q, "hits": [], "error": str(err)}), flush=True)
             continue
-        if args.json:
+        if args.json or batch:
             print(json.dumps({"query": q, "hits": [h.to_json() for h in hits]}), flush=True)
         else:
-            print(f"# {q}")
-            for h in hits:
-                print(f"{h.score:.3f}  {h.title}  [{h.api} {h.source}]")
+            _show_hits(q, hits)
     return 0
+
+
+def _show_hits(query: str, hits) -> None:
+    """Print hits in rank order; the similarity shown is the embedding match, one input of the ranking."""
+    show(f"# {query}")
+    if not hits:
+        show("No chunk matches; try other words or drop a filter.")
+        return
+    show("rank  similarity  result (ranked by the hybrid dense + keyword relevance)")
+    for rank, h in enumerate(hits, 1):
+        show(f"{rank:>4}  {h.score:>10.3f}  {h.title}  [{h.api} {h.source}]")
 
 
 def _ask(a, args) -> int:
     from src.rag.generation.events import Final, TextDelta
 
+    if not _known_apis(a, args):
+        raise _empty_library("answer from")
     started = time.perf_counter()
-    answer = None
+    answer, text = None, TerminalMarkdown()
     for event in a.stream(args.question, filters=_filters(args), top_k=args.top_k):
         if isinstance(event, TextDelta) and not args.json:
-            sys.stdout.write(event.text)
-            sys.stdout.flush()
+            show(text.feed(event.text), end="")
         elif isinstance(event, Final):
             answer = event.answer
     if args.json:
         print(json.dumps(answer.to_json() | {"seconds": round(time.perf_counter() - started, 3)}, indent=2))
         return 0
-    print()
+    show(text.flush())
     for sample in answer.code if not answer.text.count("```") else ():
-        print(f"\n```{sample.language}\n{sample.code}\n```")
+        show(f"\n```{sample.language}\n{sample.code}\n```")
     if answer.degraded:
-        print(f"\nnote: {answer.degraded_reason}", file=sys.stderr)
+        show(f"\nnote: {answer.degraded_reason}", err=True)
     if answer.unverified:
-        print("\nwarning: not found in the indexed specs: " + ", ".join(answer.unverified), file=sys.stderr)
+        show("\nwarning: not found in the indexed specs: " + ", ".join(answer.unverified), err=True)
     return 0
 
 
@@ -214,15 +244,25 @@ def _health(a, args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"store: {'ok' if report['store'].get('ok') else 'FAILING'} ({report['store'].get('mode')})")
-        print(f"embedding model: {report['embedding']['path']} (loaded: {report['embedding']['loaded']})")
+        show(f"store: {'ok' if report['store'].get('ok') else 'FAILING'} ({report['store'].get('mode')})"
+             + (f": {report['store']['error']}" if report["store"].get("error") else ""))
+        show(f"embedding model: {report['embedding']['path']} (loaded: {report['embedding']['loaded']})"
+             + (f": {report['embedding']['error']}" if report["embedding"].get("error") else ""))
         for p in report["providers"]:
-            print(f"provider {p.get('name')}: {p.get('state')}")
+            show(f"provider {p.get('name')}: {p.get('state')}" + (f": {p['error']}" if p.get("error") else ""))
     return 0 if report["ok"] else 1
 
 
 def _stats(a, args) -> int:
-    print(json.dumps(a.stats(), indent=2 if not args.json else None))
+    stats = a.stats()
+    if args.json:
+        print(json.dumps(stats))
+        return 0
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            show(f"{key.replace('_', ' ')}: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items()))
+        else:
+            show(f"{key.replace('_', ' ')}: {value}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Keep each API's original upload (and its normalised form) beside the index, replaced atomically."""
+"""Keep each API's original upload, its normalised form and a compact reference index beside the index, replaced atomically."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from pathlib import Path
 
 from src.rag.serialize import spec_from_jsonable, to_jsonable
 from src.rag.types import ApiSpec
+from src.rag.verify import known_references
 
 ORIGINALS = "originals"
 SPEC_JSON = "spec.json"
+# Operation keys and JSON pointers only: answer verification reads these without loading whole specs.
+REFS_JSON = "refs.json"
 
 
 class OriginalsStore:
-    """Files under ``<data_dir>/originals/<api>/``: the uploaded file as sent, and ``spec.json``."""
+    """Files under ``<data_dir>/originals/<api>/``: the uploaded file as sent, ``spec.json`` and ``refs.json``."""
 
     def __init__(self, data_dir: Path) -> None:
         self.root = Path(data_dir) / ORIGINALS
@@ -30,6 +33,8 @@ class OriginalsStore:
         (staging / "source").mkdir(parents=True)
         (staging / "source" / file_name).write_bytes(data)
         (staging / SPEC_JSON).write_text(json.dumps(to_jsonable(spec), separators=(",", ":")))
+        keys, pointers = known_references([spec])
+        (staging / REFS_JSON).write_text(json.dumps({"keys": sorted(keys), "pointers": sorted(pointers)}))
         return staging
 
     def commit(self, api: str, staging: Path) -> Path | None:
@@ -69,3 +74,27 @@ class OriginalsStore:
     def load_spec(self, api: str) -> ApiSpec:
         """Return the stored normalised spec."""
         return spec_from_jsonable(json.loads((self.folder(api) / SPEC_JSON).read_text()))
+
+    def spec_bytes(self, api: str) -> int:
+        """Return the size of the stored normalised spec (0 when it is missing)."""
+        try:
+            return (self.folder(api) / SPEC_JSON).stat().st_size
+        except OSError:
+            return 0
+
+    def load_refs(self, api: str) -> tuple[set[str], set[str]]:
+        """Return the operation keys and JSON pointers of an API, without loading its whole spec.
+
+        Folders written before the reference index existed fall back to the spec (and gain the index).
+        """
+        path = self.folder(api) / REFS_JSON
+        try:
+            refs = json.loads(path.read_text())
+            return set(refs["keys"]), set(refs["pointers"])
+        except (OSError, ValueError, KeyError, TypeError):
+            keys, pointers = known_references([self.load_spec(api)])
+        try:
+            path.write_text(json.dumps({"keys": sorted(keys), "pointers": sorted(pointers)}))
+        except OSError:
+            pass  # a read-only library still answers; it just reads the spec again next time
+        return keys, pointers

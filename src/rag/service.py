@@ -9,6 +9,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
+
 from src.core.cache import EmbeddingCache, SemanticCache
 from src.core.config import Settings
 from src.core.errors import AppError, NotFound
@@ -46,8 +48,9 @@ class Assistant:
             threshold=settings.query_cache_threshold, max_entries=settings.query_cache_size, ttl_s=settings.query_cache_ttl_s
         )
         self.ingestor = Ingestor(settings, self.library, self.store, self.embedder, self.originals, self._changed)
-        self._specs: dict[tuple[str, float], ApiSpec] = {}
-        # re-entrant: known_references() loads specs through get_spec() while holding it
+        # normalised specs for answers with their stored size: least recently used leave first
+        self._specs: LRUCache[tuple[str, float], tuple[ApiSpec, int]] = LRUCache(
+            maxsize=max(1, int(settings.spec_cache_mb * 1024 * 1024)), getsizeof=lambda entry: max(1, entry[1]))
         self._known: tuple[int, tuple[set[str], set[str]]] | None = None
         self.router_error = ""
         self._lock = threading.RLock()
@@ -90,14 +93,20 @@ class Assistant:
         return self.library.get(api)
 
     def get_spec(self, api: str) -> ApiSpec:
-        """Return the normalised spec of an API (cached until it is re-indexed)."""
+        """Return the normalised spec of an API, loaded on first use and cached within APIASSIST_SPEC_CACHE_MB."""
         info = self.library.get(api)
         key = (api, info.indexed_at)
         with self._lock:
-            if key not in self._specs:
-                self._specs = {k: v for k, v in self._specs.items() if k[0] != api}
-                self._specs[key] = self.originals.load_spec(api)
-            return self._specs[key]
+            entry = self._specs.get(key)
+            if entry is None:
+                for stale in [k for k in self._specs if k[0] == api]:
+                    del self._specs[stale]
+                entry = (self.originals.load_spec(api), self.originals.spec_bytes(api))
+                try:
+                    self._specs[key] = entry
+                except ValueError:  # larger than the whole cache: used for this answer, not kept
+                    pass
+            return entry[0]
 
     def original_file(self, api: str) -> tuple[str, bytes]:
         """Return the original uploaded file (name, bytes)."""
@@ -144,14 +153,21 @@ class Assistant:
             return GenerationRouter([])
 
     def known_references(self) -> tuple[set[str], set[str]]:
-        """Return every operation key and JSON pointer in the library (cached per library version)."""
-        from src.rag.verify import known_references
+        """Return every operation key and JSON pointer in the library (cached per library version).
 
+        Read from each API's compact reference index, so no whole spec is loaded for it.
+        """
         version = self.library.version()
         with self._lock:
             if self._known is None or self._known[0] != version:
-                specs = [self.get_spec(i.api) for i in self.library.list() if self.originals.folder(i.api).exists()]
-                self._known = (version, known_references(specs))
+                keys: set[str] = set()
+                pointers: set[str] = set()
+                for info in self.library.list():
+                    if self.originals.folder(info.api).exists():
+                        api_keys, api_pointers = self.originals.load_refs(info.api)
+                        keys |= api_keys
+                        pointers |= api_pointers
+                self._known = (version, (keys, pointers))
             return self._known[1]
 
     def stream(self, question: str, *, filters: SearchFilters | None = None, history: Sequence[tuple[str, str]] = (),

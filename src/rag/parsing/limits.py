@@ -48,6 +48,12 @@ def _refuse(name: str, what: str, setting: str, fix: str) -> SpecError:
     return SpecError(f"{name}: {what} (the limit set by APIASSIST_{setting}); {fix} or raise that setting.")
 
 
+def _mb(size: float) -> str:
+    """Format a byte count in MB, with a decimal for small figures."""
+    mb = size / MB
+    return f"{mb:,.0f} MB" if mb >= 10 else f"{mb:.1f} MB"
+
+
 def _text_bytes(text: str) -> int:
     """Return the UTF-8 size of a string without encoding the common ASCII case."""
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
@@ -134,8 +140,8 @@ def check_shape(name: str, doc: Any, limits: SpecLimits = DEFAULT_LIMITS) -> Non
         raise SpecError(f"{name}: the document expands to more than {limits.values:,} values once its aliases are "
                         "resolved (an alias bomb?); upload a spec without runaway YAML aliases.")
     if size > limits.expanded_bytes:
-        raise _refuse(name, f"the document expands to {size / MB:,.0f} MB once its YAML aliases are resolved, over "
-                      f"the {limits.expanded_bytes / MB:,.0f} MB limit", "MAX_SPEC_EXPANDED_MB",
+        raise _refuse(name, f"the document expands to {_mb(size)} once its YAML aliases are resolved, over "
+                      f"the {_mb(limits.expanded_bytes)} limit", "MAX_SPEC_EXPANDED_MB",
                       "upload a spec without runaway aliases")
 
 
@@ -151,16 +157,21 @@ def check_counts(name: str, fmt: SpecFormat, data: Any, limits: SpecLimits = DEF
             if isinstance(data.get("components"), dict) else None
         check_totals(name, ops, len(holder) if isinstance(holder, dict) else 0, limits)
     elif fmt == SpecFormat.POSTMAN:
-        check_totals(name, _postman_requests(data, limits.operations), 0, limits)
+        check_totals(name, _postman_requests(data, limits), 0, limits)
 
 
-def _postman_requests(data: dict[str, Any], stop_after: int) -> int:
-    """Count the requests of a Postman collection, stopping once the count passes the limit."""
+def _postman_requests(data: dict[str, Any], limits: SpecLimits) -> int:
+    """Count the requests of a Postman collection, stopping once the count passes the limit.
+
+    Aliased folders are walked as often as they are used, so the walk also stops after `limits.values`
+    items; the expanded-size check that follows refuses such a document.
+    """
     root = data.get("collection") if isinstance(data.get("collection"), dict) else data
-    count, stack = 0, [root.get("item")]
-    while stack and count <= stop_after:
+    count, visited, stack = 0, 0, [root.get("item")]
+    while stack and count <= limits.operations and visited <= limits.values:
         items = stack.pop()
         for item in items if isinstance(items, list) else ():
+            visited += 1
             if isinstance(item, dict):
                 count += "request" in item
                 stack.append(item.get("item"))
@@ -182,6 +193,6 @@ def check_normalized(name: str, spec: Any, limits: SpecLimits = DEFAULT_LIMITS) 
     check_totals(name, len(spec.operations), len(spec.schemas), limits)
     _, size, _ = measure(name, spec, limits)
     if size > limits.normalized_bytes:
-        raise _refuse(name, f"its normalised form would take {size / MB:,.0f} MB, over the "
-                      f"{limits.normalized_bytes / MB:,.0f} MB limit", "MAX_NORMALIZED_SPEC_MB",
+        raise _refuse(name, f"its normalised form would take {_mb(size)}, over the "
+                      f"{_mb(limits.normalized_bytes)} limit", "MAX_NORMALIZED_SPEC_MB",
                       "upload a smaller spec")
