@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import random
-
 from hypothesis import given
 from hypothesis import strategies as st
 
 from src.core.security import StreamSanitizer, escape_label, is_safe_link, safe_link, safe_markdown
+from tests.markdown_tricks import FORMS, PAYLOADS, SCHEMES, hostile, is_dangerous, link_targets, stream_in_pieces
 
 HOSTILE = """Create a pet <script>window.pwned=1</script> <img src=x onerror="window.pwned=1">
 See [the docs](javascript:window.pwned=1) or [encoded](jav&#97;script:alert(1)) or [ok](https://example.com "t")
@@ -31,17 +30,6 @@ def test_hostile_markdown_is_neutralised_and_code_is_kept():
     assert out.startswith("Create a pet") and "> **Note:**" in out  # blockquote kept
 
 
-def stream_in_pieces(text: str, seed: int, longest: int = 9) -> str:
-    """Feed text to a `StreamSanitizer` in random pieces and return everything it emitted."""
-    rng, sanitizer, pieces, i = random.Random(seed), StreamSanitizer(), [], 0
-    while i < len(text):
-        n = rng.randint(1, longest)
-        pieces.append(sanitizer.feed(text[i:i + n]))
-        i += n
-    pieces.append(sanitizer.flush())
-    return "".join(pieces)
-
-
 def test_streaming_in_any_pieces_gives_the_same_safe_text():
     expected = safe_markdown(HOSTILE)
     for seed in range(100):
@@ -55,11 +43,14 @@ def test_partial_lines_stream_before_the_line_ends():
     assert sanitizer.feed("x)\n") == "docs\n"
 
 
-@given(st.text(max_size=200))
-def test_any_text_yields_a_string_without_live_javascript_links(text):
+@given(st.text(max_size=200), st.sampled_from(FORMS), st.sampled_from(SCHEMES), st.sampled_from(PAYLOADS))
+def test_any_text_yields_a_string_without_live_javascript_links(text, form, scheme, payload):
     out = safe_markdown(text)
     assert isinstance(out, str)
     assert "](javascript:" not in out.lower()
+    # the link tricks (backtick, entities, case, controls, autolinks, references, images) inside random text
+    tricky = safe_markdown(text[:100] + hostile(form, scheme, payload) + text[100:])
+    assert not any(is_dangerous(target) for target in link_targets(tricky))
 
 
 def test_safe_link_and_escape_label():

@@ -96,7 +96,7 @@ def _parts_kind(value: Any) -> bool:
     return kind in _CONTAINERS or (kind not in _SCALARS and hasattr(kind, "__dataclass_fields__"))
 
 
-def measure(name: str, doc: Any, limits: SpecLimits = DEFAULT_LIMITS) -> tuple[int, int, int]:
+def measure(name: str, doc: Any) -> tuple[int, int, int]:
     """Return (values, bytes, depth) of a document as if every shared object were copied out in full.
 
     Raises:
@@ -133,7 +133,7 @@ def measure(name: str, doc: Any, limits: SpecLimits = DEFAULT_LIMITS) -> tuple[i
 
 def check_shape(name: str, doc: Any, limits: SpecLimits = DEFAULT_LIMITS) -> None:
     """Refuse a loaded document whose alias expansion or nesting would exhaust memory or recursion."""
-    values, size, depth = measure(name, doc, limits)
+    values, size, depth = measure(name, doc)
     if depth > limits.depth:
         raise SpecError(f"{name}: the document is nested more than {limits.depth} levels deep; upload a spec with sane nesting.")
     if values > limits.values:
@@ -153,11 +153,19 @@ def check_counts(name: str, fmt: SpecFormat, data: Any, limits: SpecLimits = DEF
         paths = data.get("paths")
         ops = sum(sum(1 for m in item if str(m).lower() in _HTTP_METHODS)
                   for item in (paths.values() if isinstance(paths, dict) else ()) if isinstance(item, dict))
-        holder = data.get("definitions") if fmt == SpecFormat.SWAGGER_20 else (data.get("components") or {}).get("schemas") \
-            if isinstance(data.get("components"), dict) else None
-        check_totals(name, ops, len(holder) if isinstance(holder, dict) else 0, limits)
+        check_totals(name, ops, _schema_count(fmt, data), limits)
     elif fmt == SpecFormat.POSTMAN:
         check_totals(name, _postman_requests(data, limits), 0, limits)
+
+
+def _schema_count(fmt: SpecFormat, data: dict[str, Any]) -> int:
+    """Count the named schemas of an OpenAPI (`components.schemas`) or Swagger (`definitions`) document."""
+    if fmt == SpecFormat.SWAGGER_20:
+        holder = data.get("definitions")
+    else:
+        components = data.get("components")
+        holder = components.get("schemas") if isinstance(components, dict) else None
+    return len(holder) if isinstance(holder, dict) else 0
 
 
 def _postman_requests(data: dict[str, Any], limits: SpecLimits) -> int:
@@ -191,7 +199,7 @@ def check_totals(name: str, operations: int, schemas: int, limits: SpecLimits = 
 def check_normalized(name: str, spec: Any, limits: SpecLimits = DEFAULT_LIMITS) -> None:
     """Refuse a parsed spec whose stored normalised form would exceed the limit (measured, never serialised)."""
     check_totals(name, len(spec.operations), len(spec.schemas), limits)
-    _, size, _ = measure(name, spec, limits)
+    _, size, _ = measure(name, spec)
     if size > limits.normalized_bytes:
         raise _refuse(name, f"its normalised form would take {_mb(size)}, over the "
                       f"{_mb(limits.normalized_bytes)} limit", "MAX_NORMALIZED_SPEC_MB",
