@@ -18,6 +18,7 @@ from src.core.logging import configure_logging
 from src.rag.types import ChunkKind
 
 
+EMPTY_LIBRARY = "The library is empty: index a spec first with `apiassist index FILE`."
 QUIET_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
              "TOKENIZERS_PARALLELISM": "false"}
 
@@ -104,18 +105,15 @@ def _inspect(args: argparse.Namespace, settings) -> int:
     return 0 if all(r.ok for r in reports) else 1
 
 
-EMPTY_LIBRARY = "The library is empty: index a spec first with `apiassist index FILE`."
-
-
 def make_progress_printer(stream):
     """Return a progress callback that redraws one line on a terminal stream."""
-    def show(fraction: float, message: str) -> None:
+    def draw(fraction: float, message: str) -> None:
         bar = "#" * int(fraction * 30)
         stream.write(f"\r[{bar:<30}] {fraction * 100:5.1f}% {terminal_text(message)[:50]:<50}")
         stream.flush()
         if fraction >= 1.0:
             stream.write("\n")
-    return show
+    return draw
 
 
 def _index(a, args) -> int:
