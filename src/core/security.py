@@ -59,7 +59,9 @@ def check_upload_size(name: str, size: int, limit_bytes: int) -> None:
 
 def sanitize_html(markup: str) -> str:
     """Strip every tag and attribute outside a small allowlist; `javascript:` links are dropped."""
-    return nh3.clean(markup, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS, url_schemes=set(_SAFE_SCHEMES), link_rel=None)
+    # clean_content_tags=set(): a <script> element loses its tags but its text stays visible (and inert)
+    return nh3.clean(markup, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS, url_schemes=set(_SAFE_SCHEMES), link_rel=None,
+                     clean_content_tags=set())
 
 
 def escape_text(text: str) -> str:
@@ -171,7 +173,7 @@ def _sanitize_plain(text: str, at_line_start: bool = False) -> str:
         body = ""
     body = sanitize_markdown(body)
     # Streamlit shows raw HTML as literal text, so the tags nh3 allows are dropped too, keeping their text.
-    body = nh3.clean(body, tags=set(), attributes={})
+    body = nh3.clean(body, tags=set(), attributes={}, clean_content_tags=set())
     # Whatever still reads as a dangerous scheme where a link target can start loses its colon (see _DEFUSE):
     # this catches the forms the link pattern misses, e.g. a destination broken up by a code span.
     body = _defuse(body, at_line_start and not lead)
