@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -93,8 +94,10 @@ class OriginalsStore:
             return set(refs["keys"]), set(refs["pointers"])
         except (OSError, ValueError, KeyError, TypeError):
             keys, pointers = known_references([self.load_spec(api)])
-        try:
-            path.write_text(json.dumps({"keys": sorted(keys), "pointers": sorted(pointers)}))
+        try:  # written aside and renamed, so a reader never sees half a file
+            partial = path.with_name(f".{REFS_JSON}.{os.getpid()}")
+            partial.write_text(json.dumps({"keys": sorted(keys), "pointers": sorted(pointers)}))
+            os.replace(partial, path)
         except OSError:
             pass  # a read-only library still answers; it just reads the spec again next time
         return keys, pointers
