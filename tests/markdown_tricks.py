@@ -71,12 +71,17 @@ def hostile(form: str, scheme: str, payload: str) -> str:
     return form.replace("{u}", scheme + payload)
 
 
-def stream_in_pieces(text: str, seed: int, longest: int = 9) -> str:
-    """Feed text to a `StreamSanitizer` in random pieces and return everything it emitted."""
-    rng, sanitizer, pieces, i = random.Random(seed), StreamSanitizer(), [], 0
+def feed_in_pieces(streamer, text: str, seed: int, longest: int = 9) -> list[str]:
+    """Feed text to a streaming converter (`feed`/`flush`) in random pieces; return what each call emitted."""
+    rng, pieces, i = random.Random(seed), [], 0
     while i < len(text):
         n = rng.randint(1, longest)
-        pieces.append(sanitizer.feed(text[i:i + n]))
+        pieces.append(streamer.feed(text[i:i + n]))
         i += n
-    pieces.append(sanitizer.flush())
-    return "".join(pieces)
+    pieces.append(streamer.flush())
+    return pieces
+
+
+def stream_in_pieces(text: str, seed: int, longest: int = 9) -> str:
+    """Feed text to a `StreamSanitizer` in random pieces and return everything it emitted."""
+    return "".join(feed_in_pieces(StreamSanitizer(), text, seed, longest))

@@ -9,6 +9,8 @@ from typing import Any
 
 import structlog
 
+from src.core.security import terminal_text
+
 _SECRET_KEYS = re.compile(r"(api[_-]?key|token|secret|password|authorization)", re.IGNORECASE)
 _configured = False
 
@@ -22,10 +24,13 @@ def _redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
 
 
 class _StderrLogger:
-    """Writes each rendered event to whatever `sys.stderr` is at that moment (it may be swapped at run time)."""
+    """Writes each rendered event to whatever `sys.stderr` is at that moment (it may be swapped at run time).
+
+    Logged values can hold spec or model text, so terminal control sequences are removed from each line.
+    """
 
     def msg(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        print(terminal_text(message), file=sys.stderr, flush=True)
 
     log = debug = info = warning = warn = error = critical = exception = fatal = msg
 
