@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from src.core.config import Settings
@@ -18,6 +19,7 @@ from src.rag.types import SpecFormat
 MB = 1024 * 1024
 _HTTP_METHODS = frozenset(("get", "put", "post", "delete", "options", "head", "patch", "trace"))
 _CONTAINERS = frozenset((dict, list, tuple))
+_SEQUENCES = frozenset((list, tuple))
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 _SCALAR_BYTES = 8  # a number, boolean or null, roughly as JSON writes it
 
@@ -68,32 +70,36 @@ def _scalar_bytes(value: Any) -> int:
     return _SCALAR_BYTES
 
 
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    """Return the field names of a dataclass (looked up once per class)."""
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
 def _parts(node: Any) -> tuple[list[Any], int, int] | None:
     """Split a container into its container children, its item count and the bytes of its keys and scalars."""
-    if isinstance(node, dict):
+    kind = type(node)
+    if kind is dict or isinstance(node, dict):
         items = list(node.items())
-    elif isinstance(node, (list, tuple)):
+    elif kind in _SEQUENCES or isinstance(node, (list, tuple)):
         items = [(None, v) for v in node]
-    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-        items = [(f.name, getattr(node, f.name)) for f in dataclasses.fields(node)]
+    elif kind not in _SCALARS and hasattr(kind, "__dataclass_fields__"):
+        items = [(name, getattr(node, name)) for name in _field_names(kind)]
     else:
         return None
     own = 2 + len(items)  # brackets and separators
     children = []
-    for key, value in items:
+    for key, value in items:  # the hot loop of every check: the common types are tested inline
         if key is not None:
-            own += _text_bytes(str(key)) + 3
-        if _parts_kind(value):
+            own += (len(key) if type(key) is str and key.isascii() else _text_bytes(str(key))) + 3
+        value_kind = type(value)
+        if value_kind is str:
+            own += (len(value) if value.isascii() else _text_bytes(value)) + 2
+        elif value_kind in _CONTAINERS or (value_kind not in _SCALARS and hasattr(value_kind, "__dataclass_fields__")):
             children.append(value)
         else:
             own += _scalar_bytes(value)
     return children, len(items), own
-
-
-def _parts_kind(value: Any) -> bool:
-    """Tell whether a value is a container the walk descends into (dataclass instances included)."""
-    kind = type(value)
-    return kind in _CONTAINERS or (kind not in _SCALARS and hasattr(kind, "__dataclass_fields__"))
 
 
 def measure(name: str, doc: Any) -> tuple[int, int, int]:
