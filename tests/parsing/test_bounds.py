@@ -151,3 +151,20 @@ def test_byte_order_marks_pick_the_encoding(encoding):
 def test_binary_data_is_still_refused():
     with pytest.raises(SpecError, match="binary"):
         parse_bytes("blob.yaml", bytes(range(256)) * 40)
+
+
+def test_a_collection_over_the_default_limit_is_still_redacted_when_the_limit_is_raised(monkeypatch):
+    from src.rag.parsing import redact_original
+
+    secret = "sk_live_51HxQpLmNoPqRsTuVwXyZ0123456789abcdef"
+    items = [{"name": f"r{i}", "request": {"method": "GET", "url": f"https://api.pay.test/v1/r{i}"}} for i in range(20_001)]
+    items[0]["request"]["header"] = [{"key": "Authorization", "value": f"Bearer {secret}"}]
+    doc = {"info": {"name": "Big", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+           "item": items}
+    data = json.dumps(doc).encode()
+    with pytest.raises(SpecError, match="APIASSIST_MAX_SPEC_OPERATIONS"):
+        parse_bytes("big.postman_collection.json", data)  # the default limit refuses it
+    monkeypatch.setenv("APIASSIST_MAX_SPEC_OPERATIONS", "30000")
+    assert len(parse_bytes("big.postman_collection.json", data, settings=Settings()).operations) == 20_001
+    stored = redact_original("big.postman_collection.json", data)
+    assert secret.encode() not in stored and b"r20000" in stored

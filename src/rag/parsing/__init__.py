@@ -80,7 +80,7 @@ def parse_path(path: Path, *, settings: Settings | None = None, root: str | None
     return parse_bytes(name, path.read_bytes(), settings=settings, root=root)
 
 
-def redact_original(name: str, data: bytes) -> bytes:
+def redact_original(name: str, data: bytes, settings: Settings | None = None) -> bytes:
     """Return the bytes to store for an upload: a Postman collection with its secrets as placeholders, else `data`.
 
     The redaction is the parser's own, so parsing the result gives the same `ApiSpec` as parsing `data`;
@@ -93,7 +93,8 @@ def redact_original(name: str, data: bytes) -> bytes:
         text = decode_text(name, data)
         if not may_be_postman(text):
             return data
-        fmt, loaded = detect(name, text)
+        # the parse's own bounds (from the environment unless given), so whatever parsed is redacted too
+        fmt, loaded = detect(name, text, SpecLimits.from_settings(settings or Settings()))
     except AppError:
         return data  # not a readable document, so parsing refuses it and nothing is stored
     if fmt != SpecFormat.POSTMAN or not isinstance(loaded, dict):
