@@ -37,14 +37,17 @@ def archive_kind(data: bytes) -> str:
 
 _BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8-sig"),
          (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"))
-_TEXT_CONTROLS = frozenset(b"\t\n\r\x0c")
+_TEXT_CONTROLS = b"\t\n\r\x0c"
+_OTHER_CONTROLS = bytes(b for b in range(32) if b not in _TEXT_CONTROLS)
+_NOT_ASCII_TEXT = bytes(b for b in range(256) if not (32 <= b < 127 or b in _TEXT_CONTROLS))
 
 
 def decode_text(name: str, data: bytes) -> str:
-    """Decode file bytes as text: UTF-8, then by byte-order mark, then Latin-1 when the bytes look like text.
+    """Decode file bytes as text: by byte-order mark (UTF-32, UTF-16, UTF-8), as UTF-8, then as Latin-1 if text-like.
 
-    Latin-1 here is Windows-1252 where that code page defines a byte (curly quotes, the euro sign), the
-    way browsers read such files; only bytes that look like no text at all are refused as binary.
+    A marked file says what it is, so its mark wins. Latin-1 here is Windows-1252 where that code page
+    defines a byte (curly quotes, the euro sign), the way browsers read such files; only bytes that look
+    like no text at all are refused as binary.
     """
     for bom, encoding in _BOMS:  # UTF-32-LE's mark starts like UTF-16-LE's, so the longer marks go first
         if data.startswith(bom):
@@ -59,7 +62,7 @@ def decode_text(name: str, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    if sum(1 for b in head if 32 <= b < 127 or b in _TEXT_CONTROLS) * 10 < len(head) * 7:
+    if len(head.translate(None, _NOT_ASCII_TEXT)) * 10 < len(head) * 7:
         raise _binary(name)  # 8-bit text is mostly ASCII; mostly high bytes is binary
     try:
         return data.decode("cp1252")
@@ -71,7 +74,7 @@ def _few_controls(head: bytes) -> bool:
     """Tell whether bytes could be text: no NUL and almost no control bytes other than tab and line breaks."""
     if b"\x00" in head:
         return False
-    return sum(1 for b in head if b < 32 and b not in _TEXT_CONTROLS) * 100 <= len(head)
+    return (len(head) - len(head.translate(None, _OTHER_CONTROLS))) * 100 <= len(head)
 
 
 def _binary(name: str) -> SpecError:
