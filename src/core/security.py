@@ -110,8 +110,10 @@ def _letter(ch: str) -> str:
     return "(?:" + ch + "|" + "|".join(f"&#0*{c};|&#x0*{c:x};" for c in codes) + ")"
 
 
+_COLON = r"(?:\\?:|&colon;|&#0*58;|&#x0*3a;)"
 _SCHEME_TRICK = ("(?:" + "|".join(_TRICK.join(_letter(c) for c in word) for word in ("javascript", "vbscript", "data"))
-                 + ")" + _TRICK + r"(?:\\?:|&colon;|&#0*58;|&#x0*3a;)")
+                 + ")" + _TRICK + _COLON)
+_TRAILING_COLON = re.compile(_COLON + "$", re.IGNORECASE)
 _DEFUSE = re.compile(r"((?:[(<]|&lt;|\]:)\s*)(" + _SCHEME_TRICK + ")", re.IGNORECASE)
 _DEFUSE_AT_START = re.compile(r"^(\s*)(" + _SCHEME_TRICK + ")", re.IGNORECASE)
 
@@ -119,7 +121,7 @@ _DEFUSE_AT_START = re.compile(r"^(\s*)(" + _SCHEME_TRICK + ")", re.IGNORECASE)
 def _defuse(text: str, at_line_start: bool) -> str:
     """Break every dangerous scheme in a link-target position: its colon becomes ` :`, so no link keeps it."""
     def broken(m: re.Match[str]) -> str:
-        return m.group(1) + re.sub(r"(?:\\?:|&colon;|&#0*58;|&#x0*3a;)$", "", m.group(2), flags=re.IGNORECASE) + " :"
+        return m.group(1) + _TRAILING_COLON.sub("", m.group(2)) + " :"
 
     text = _DEFUSE.sub(broken, text)
     return _DEFUSE_AT_START.sub(broken, text) if at_line_start else text
