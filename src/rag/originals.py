@@ -34,8 +34,7 @@ class OriginalsStore:
         (staging / "source").mkdir(parents=True)
         (staging / "source" / file_name).write_bytes(data)
         (staging / SPEC_JSON).write_text(json.dumps(to_jsonable(spec), separators=(",", ":")))
-        keys, pointers = known_references([spec])
-        (staging / REFS_JSON).write_text(json.dumps({"keys": sorted(keys), "pointers": sorted(pointers)}))
+        (staging / REFS_JSON).write_text(_refs_json(*known_references([spec])))
         return staging
 
     def commit(self, api: str, staging: Path) -> Path | None:
@@ -96,8 +95,13 @@ class OriginalsStore:
             keys, pointers = known_references([self.load_spec(api)])
         try:  # written aside and renamed, so a reader never sees half a file
             partial = path.with_name(f".{REFS_JSON}.{os.getpid()}")
-            partial.write_text(json.dumps({"keys": sorted(keys), "pointers": sorted(pointers)}))
+            partial.write_text(_refs_json(keys, pointers))
             os.replace(partial, path)
         except OSError:
             pass  # a read-only library still answers; it just reads the spec again next time
         return keys, pointers
+
+
+def _refs_json(keys: set[str], pointers: set[str]) -> str:
+    """Serialise an API's reference index (sorted, so an unchanged spec writes the same file)."""
+    return json.dumps({"keys": sorted(keys), "pointers": sorted(pointers)})
