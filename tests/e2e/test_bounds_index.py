@@ -1,4 +1,4 @@
-"""Indexing the reported YAML bomb or a 1,000,000-operation spec is refused in one sentence and leaves the library as it was."""
+"""Indexing the 11 KB YAML alias bomb or a 1,000,000-operation spec is refused in one sentence and leaves the library as it was."""
 
 from __future__ import annotations
 

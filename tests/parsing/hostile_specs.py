@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def yaml_bomb(last_level: int = 10) -> str:
-    """The reported 11 KB file: a 10,000-character string behind two levels of 100 aliases, used `last_level` times."""
+    """An 11 KB alias bomb: a 10,000-character string behind two levels of 100 aliases, used `last_level` times."""
     l1 = "[" + ", ".join(["*s"] * 100) + "]"
     l2 = "[" + ", ".join(["*l1"] * 100) + "]"
     example = "[" + ", ".join(["*l2"] * last_level) + "]"
