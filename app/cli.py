@@ -214,6 +214,10 @@ def _health(a, args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
+        library = report["library"]
+        print(f"library: {'ok' if library.get('ok') else 'FAILING'} ({library.get('apis')} APIs)")
+        for repair in library.get("recent_repairs", []):
+            print(f"repaired at {repair['at']}: {repair['action']}")
         print(f"store: {'ok' if report['store'].get('ok') else 'FAILING'} ({report['store'].get('mode')})")
         print(f"embedding model: {report['embedding']['path']} (loaded: {report['embedding']['loaded']})")
         for p in report["providers"]:
