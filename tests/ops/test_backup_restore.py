@@ -15,6 +15,7 @@ import pytest
 
 from tests.ops import backup_harness as h
 from tests.ops.deploy_harness import make_bin
+from tests.ops.pause_harness import start_cli
 
 QUERY = "create an access token"
 
@@ -126,13 +127,16 @@ def test_a_bad_archive_is_refused_in_one_sentence_and_data_is_untouched(library:
 def test_backup_during_indexing_restores_to_a_consistent_library(library: dict, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(library["data"], data)
-    indexer = subprocess.Popen([sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())",
-                                "--data-dir", str(data), "index", str(h.SPEC_BIG)],
-                               env=h.env(), cwd=h.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    h.wait_until_locked(data, indexer)
-    archive = h.backup(data, tmp_path / "backups")  # starts while the indexer holds the lock
-    _, err = indexer.communicate(timeout=600)
-    assert indexer.returncode == 0, err
+    indexer = start_cli(data, "chunks", tmp_path / "paused", "index", str(h.SPEC_BIG))
+    indexer.wait_paused()  # inside its commit: chunks written, catalogue row not yet
+    h.wait_until_locked(data, indexer.proc)
+    backup = subprocess.Popen(["bash", str(h.BACKUP), "--data-dir", str(data), "--dest", str(tmp_path / "backups")],
+                              env=h.env(), cwd=h.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    code, _, err = indexer.resume()
+    assert code == 0, err
+    out, err = backup.communicate(timeout=900)
+    assert backup.returncode == 0, err
+    archive = Path(out.strip().splitlines()[-1])
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile("apiassist-backup/manifest.json"))
     assert manifest["index_records"] == manifest["totals"]["chunks"]
