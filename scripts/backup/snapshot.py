@@ -25,12 +25,12 @@ from src.core.config import Settings, load_settings
 from src.core.debug import pause_point
 from src.core.errors import AppError, StoreError
 from src.core.locking import file_lock, write_lock
+from src.rag.integrity import BACKUP_WORK_PREFIX, register_backup
 
 APP_DB = "app.db"
 CHROMA = "chroma"
 CHROMA_DB = "chroma.sqlite3"
 ORIGINALS = "originals"
-WORK_PREFIX = ".backup-"
 
 
 def copy_sqlite(source: Path, target: Path) -> None:
@@ -159,9 +159,11 @@ def snapshot(settings: Settings, dest: Path) -> Path:
     mode = "server" if settings.chroma_host else "embedded"
     dest.mkdir(parents=True, exist_ok=True)
     discard_abandoned(dest)
-    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=dest))
+    work = Path(tempfile.mkdtemp(prefix=BACKUP_WORK_PREFIX, dir=dest))
+    entry = None
     try:
         with file_lock(work):  # held while the work folder is in use: a dead owner leaves it unlocked
+            entry = register_backup(data_dir, work)
             with write_lock(data_dir):
                 repair_before_copy(settings)
                 copy_sqlite(data_dir / APP_DB, work / "data" / APP_DB)
@@ -173,12 +175,14 @@ def snapshot(settings: Settings, dest: Path) -> Path:
             return bundle.write_archive(work, manifest, _archive_name(dest))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if entry is not None:
+            entry.unlink(missing_ok=True)
 
 
 def discard_abandoned(dest: Path) -> list[Path]:
     """Delete the work folders of backups that were killed (no live process holds their lock)."""
     gone = []
-    for folder in sorted(dest.glob(WORK_PREFIX + "*")):
+    for folder in sorted(dest.glob(BACKUP_WORK_PREFIX + "*")):
         with file_lock(folder, blocking=False) as free:
             if free and folder.is_dir():
                 shutil.rmtree(folder, ignore_errors=True)

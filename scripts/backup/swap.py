@@ -46,7 +46,8 @@ class SwapIncomplete(StoreError):
 
 
 def _is_empty_library(path: Path) -> bool:
-    return all(p.name == LOCK_NAME for p in path.iterdir())
+    """Return whether a folder holds nothing but lock files (what taking the write lock creates)."""
+    return all(p.name == LOCK_NAME or (p.name.endswith(".lock") and p.is_file()) for p in path.iterdir())
 
 
 def _exchange_into(new: Path, data_dir: Path, previous: Path) -> None:

@@ -25,6 +25,16 @@ from src.rag.store import StoredRecord, VectorStore
 log = get_logger(__name__)
 
 RESTORE_STAGING = ".{name}.restore-*"
+BACKUPS_RUNNING = ".backups-running"  # one file per running backup, naming its work folder
+BACKUP_WORK_PREFIX = ".backup-"
+
+
+def register_backup(data_dir: Path, work: Path) -> Path:
+    """Note a backup's work folder in the data directory, so the start-up check can clean it after a kill."""
+    entry = Path(data_dir) / BACKUPS_RUNNING / work.name
+    entry.parent.mkdir(exist_ok=True)
+    entry.write_text(str(work.resolve()))
+    return entry
 
 
 def encode_records(records: Sequence[StoredRecord]) -> str:
@@ -108,7 +118,21 @@ class LibraryCheck:
                 if api not in owned:
                     self.store.delete(list(self.store.hashes(api)))
                     repairs.append(f"Removed {chunks} chunks of {api}, which had no catalogue row.")
-        return repairs + self._restore_leftovers()
+        return repairs + self._backup_leftovers() + self._restore_leftovers()
+
+    def _backup_leftovers(self) -> list[str]:
+        """Delete the work folders of killed backups (a running backup holds a lock on its folder)."""
+        repairs = []
+        folder = self.data_dir / BACKUPS_RUNNING
+        for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+            work = Path(entry.read_text().strip())
+            if work.name.startswith(BACKUP_WORK_PREFIX) and work.is_dir():
+                if is_locked(work):
+                    continue
+                shutil.rmtree(work, ignore_errors=True)
+                repairs.append(f"Removed the work folder {work} of an interrupted backup.")
+            entry.unlink(missing_ok=True)
+        return repairs
 
     def _settle(self, pending: PendingWrite) -> str:
         if pending.kind == "remove":

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from src.core.config import Settings
 from src.core.errors import StoreError
+from src.core.locking import file_lock
 from src.core.logging import get_logger
 from src.rag.types import Chunk
 
 log = get_logger(__name__)
 COLLECTION = "api_chunks"
+OPEN_LOCK = ".store-open.lock"
 
 
 @dataclass(frozen=True)
@@ -84,16 +87,23 @@ class ChromaStore:
         with self._lock:
             if self._collection is None:
                 try:
-                    client = self._client()
-                    self._collection = client.get_or_create_collection(
-                        COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
-                    )
+                    with self._opening():
+                        client = self._client()
+                        self._collection = client.get_or_create_collection(
+                            COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                        )
                     self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)() or 5000)
                 except Exception as exc:
                     where = f"the ChromaDB server at {self._settings.chroma_host}:{self._settings.chroma_port}" \
                         if self._settings.chroma_host else f"the index under {self._settings.data_dir}"
                     raise StoreError(f"Could not open {where} ({type(exc).__name__}: {exc}); check that it is reachable and writable.") from exc
             return self._collection
+
+    def _opening(self) -> AbstractContextManager:
+        """Serialise the first opening of an embedded index: Chroma creates its tables without a lock of its own."""
+        if self._settings.chroma_host:
+            return nullcontext()
+        return file_lock(Path(self._settings.data_dir) / OPEN_LOCK)
 
     def _batches(self, n: int) -> Iterator[slice]:
         size = min(getattr(self, "_max_batch", 5000), 5000)

@@ -174,3 +174,17 @@ def test_a_malformed_manifest_is_one_sentence_and_data_is_intact(backed_up: dict
     assert message.count("\n") == 0 and "is not a usable apiassist backup" in message and expected in message, message
     assert h.tree_digest(data) == before
     assert sorted(x.name for x in tmp_path.iterdir()) == ["bad.tar.gz", "data"]
+
+
+def test_the_start_up_check_removes_what_a_killed_backup_left(backed_up: dict, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(backed_up["data"], data)
+    dest = tmp_path / "backups"
+    paused = p.start(["bash", str(h.BACKUP), "--data-dir", str(data), "--dest", str(dest)],
+                     "backup_copied", tmp_path / "paused")
+    paused.wait_paused()
+    paused.kill(signal.SIGKILL)
+    [work] = dest.glob(".backup-*")
+    report = json.loads(h.cli(data, "health", "--json").stdout)["library"]
+    assert f"Removed the work folder {work} of an interrupted backup." in report["repaired"]
+    assert list(dest.iterdir()) == []
