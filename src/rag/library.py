@@ -1,4 +1,4 @@
-"""The library catalogue in the app's SQLite database: one row per indexed API, plus a library version."""
+"""The library catalogue in the app's SQLite database: one row per API, the library version, pending writes, repairs."""
 
 from __future__ import annotations
 

@@ -106,30 +106,32 @@ def test_kill_during_remove_is_finished_by_the_next_command(base: dict, tmp_path
     assert p.stats(data)["chunks"] == 0 and _entries(data) == set()
 
 
-def test_remove_works_on_chunks_and_files_that_have_no_catalogue_row(base: dict, tmp_path: Path) -> None:
-    """What a crash of a release without the write journal left: `stats` counts it, so `remove` must take it."""
+def _lose_catalogue_row(base: dict, tmp_path: Path, keep_files: bool) -> tuple[Path, dict]:
+    """What a crash of a release without the write journal could leave: chunks (and files) with no row."""
     import sqlite3
 
     data = tmp_path / "data"
     shutil.copytree(base["data"], data)
-    api = base["list"][0]["api"]
-    with sqlite3.connect(data / "app.db") as conn:  # the catalogue row is lost, nothing else
-        conn.execute("DELETE FROM apis WHERE api = ?", (api,))
-    assert p.stats(data)["chunks"] == base["list"][0]["chunks"]
-    assert h.cli(data, "remove", api).stdout.strip() == f"Removed {api} ({base['list'][0]['chunks']} chunks)."
+    api = base["list"][0]
+    with sqlite3.connect(data / "app.db") as conn:
+        conn.execute("DELETE FROM apis WHERE api = ?", (api["api"],))
+    if not keep_files:
+        shutil.rmtree(data / "originals" / api["api"])
+    return data, api
+
+
+@pytest.mark.parametrize("keep_files", [True, False])
+def test_remove_takes_chunks_and_files_that_have_no_catalogue_row(base: dict, tmp_path: Path, keep_files: bool) -> None:
+    data, api = _lose_catalogue_row(base, tmp_path, keep_files)
+    if not keep_files:  # nothing tells the cheap check of these chunks: `stats` counts them, `list` does not
+        assert p.stats(data)["chunks"] == api["chunks"] and h.listing(data) == []
+    assert h.cli(data, "remove", api["api"]).stdout.strip() == f"Removed {api['api']} ({api['chunks']} chunks)."
     assert p.stats(data)["chunks"] == 0 and _entries(data) == set()
 
 
 def test_health_removes_orphan_chunks_that_no_folder_or_journal_tells_of(base: dict, tmp_path: Path) -> None:
-    import sqlite3
-
-    data = tmp_path / "data"
-    shutil.copytree(base["data"], data)
-    api = base["list"][0]["api"]
-    with sqlite3.connect(data / "app.db") as conn:
-        conn.execute("DELETE FROM apis WHERE api = ?", (api,))
-    shutil.rmtree(data / "originals" / api)
+    data, api = _lose_catalogue_row(base, tmp_path, keep_files=False)
     assert p.stats(data)["chunks"] > 0 and h.listing(data) == []
     report = json.loads(h.cli(data, "health", "--json").stdout)["library"]
-    assert report["ok"] and any(api in r and "no catalogue row" in r for r in report["repaired"]), report
+    assert report["ok"] and any(api["api"] in r and "no catalogue row" in r for r in report["repaired"]), report
     assert p.assert_list_and_stats_agree(data) == [] and p.stats(data)["chunks"] == 0
