@@ -17,20 +17,6 @@ from tests.ops import backup_harness as h
 from tests.ops.deploy_harness import make_bin
 from tests.ops.pause_harness import start_cli
 
-QUERY = "create an access token"
-
-
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """One data directory with SPEC_A indexed, its search results and one backup of it."""
-    h.need_specs()
-    root = tmp_path_factory.mktemp("library")
-    data = root / "data"
-    h.cli(data, "index", str(h.SPEC_A))
-    archive = h.backup(data, root / "backups")
-    return {"root": root, "data": data, "archive": archive, "hits": h.search(data, QUERY), "list": h.listing(data)}
-
-
 def test_manifest_describes_the_library_and_every_file(library: dict) -> None:
     with tarfile.open(library["archive"]) as tar:
         manifest = json.load(tar.extractfile("apiassist-backup/manifest.json"))
@@ -53,12 +39,12 @@ def test_restore_brings_back_identical_search_results_and_rollback_undoes_it(lib
     h.cli(data, "remove", api)
     h.cli(data, "index", str(h.SPEC_B))
     changed = h.listing(data)
-    assert h.search(data, QUERY) != library["hits"]
+    assert h.search(data, h.QUERY) != library["hits"]
 
     proc = h.script(h.RESTORE, "--data-dir", str(data), "--yes", str(library["archive"]))
     assert proc.returncode == 0, proc.stderr
     assert "Restored 1 APIs" in proc.stdout
-    assert h.search(data, QUERY) == library["hits"]
+    assert h.search(data, h.QUERY) == library["hits"]
     assert h.listing(data) == library["list"]
     previous = list(tmp_path.glob("data.previous-*"))
     assert len(previous) == 1 and not list(tmp_path.glob(".data.restore-*"))

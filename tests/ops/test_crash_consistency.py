@@ -17,7 +17,6 @@ from tests.ops import backup_harness as h
 from tests.ops import pause_harness as p
 
 SPEC_NEW = h.SPEC_B  # an API the library does not hold yet
-QUERY = "create an access token"
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +25,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> dict:
     h.need_specs()
     data = tmp_path_factory.mktemp("crash") / "data"
     h.cli(data, "index", str(h.SPEC_A))
-    return {"data": data, "list": h.listing(data), "hits": h.search(data, QUERY),
+    return {"data": data, "list": h.listing(data), "hits": h.search(data, h.QUERY),
             "originals": h.tree_digest(data / "originals")}
 
 
@@ -90,7 +89,7 @@ def test_kill_while_reindexing_a_changed_api_puts_it_back(base: dict, tmp_path: 
         assert [a["operations"] for a in listing] == [1]
     else:  # undone: chunks, vectors and files exactly as before the re-index
         assert listing == base["list"]
-        assert h.search(data, QUERY) == base["hits"]
+        assert h.search(data, h.QUERY) == base["hits"]
         assert h.tree_digest(data / "originals") == base["originals"]
     _remove_everything(data, listing)
 

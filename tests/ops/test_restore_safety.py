@@ -19,29 +19,19 @@ from tests.ops import backup_harness as h
 from tests.ops import pause_harness as p
 
 
-@pytest.fixture(scope="module")
-def backed_up(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """A library holding SPEC_A and a backup of it."""
-    h.need_specs()
-    root = tmp_path_factory.mktemp("restore")
-    data = root / "data"
-    h.cli(data, "index", str(h.SPEC_A))
-    return {"data": data, "archive": h.backup(data, root / "backups"), "list": h.listing(data)}
-
-
 def _restore_cmd(data: Path, archive: Path) -> list[str]:
     return ["bash", str(h.RESTORE), "--data-dir", str(data), "--yes", str(archive)]
 
 
 @pytest.mark.parametrize("step", ["restore_checked", "restore_swapped"])
-def test_a_second_restore_is_refused_while_one_runs_and_the_first_completes(backed_up: dict, tmp_path: Path,
+def test_a_second_restore_is_refused_while_one_runs_and_the_first_completes(library: dict, tmp_path: Path,
                                                                            step: str) -> None:
     data = tmp_path / "data"
-    shutil.copytree(backed_up["data"], data)
-    first = p.start(_restore_cmd(data, backed_up["archive"]), step, tmp_path / "paused")
+    shutil.copytree(library["data"], data)
+    first = p.start(_restore_cmd(data, library["archive"]), step, tmp_path / "paused")
     first.wait_paused()
 
-    for second in (_restore_cmd(data, backed_up["archive"])[2:], ["--data-dir", str(data), "--rollback"]):
+    for second in (_restore_cmd(data, library["archive"])[2:], ["--data-dir", str(data), "--rollback"]):
         proc = h.script(h.RESTORE, *second)
         assert proc.returncode == 1
         assert proc.stderr.strip() == (f"error: Another restore or rollback is running in {tmp_path}; wait for it "
@@ -49,19 +39,19 @@ def test_a_second_restore_is_refused_while_one_runs_and_the_first_completes(back
     code, out, err = first.resume()
     assert code == 0, err
     assert "Restored 1 APIs" in out
-    assert h.listing(data) == backed_up["list"]
+    assert h.listing(data) == library["list"]
     assert len(list(tmp_path.glob("data.previous-*"))) == 1 and not list(tmp_path.glob(".data.restore-*"))
 
 
-def test_back_to_back_restores_keep_every_replaced_library(backed_up: dict, tmp_path: Path) -> None:
+def test_back_to_back_restores_keep_every_replaced_library(library: dict, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(backed_up["data"], data)
+    shutil.copytree(library["data"], data)
     for _ in range(3):
-        proc = h.script(h.RESTORE, "--data-dir", str(data), "--yes", str(backed_up["archive"]))
+        proc = h.script(h.RESTORE, "--data-dir", str(data), "--yes", str(library["archive"]))
         assert proc.returncode == 0, proc.stderr
     previous = sorted(tmp_path.glob("data.previous-*"))
     assert len(previous) == 3 and all((folder / "app.db").is_file() for folder in previous)
-    assert h.listing(data) == backed_up["list"]
+    assert h.listing(data) == library["list"]
 
 
 def test_a_swap_that_cannot_keep_the_replaced_library_leaves_the_live_one_in_place(tmp_path: Path) -> None:
@@ -82,11 +72,11 @@ def test_a_swap_that_cannot_keep_the_replaced_library_leaves_the_live_one_in_pla
     assert [(f / "app.db").read_bytes() for f in (live, new, taken)] == [b"live", b"restored", b"older"]
 
 
-def test_an_interrupted_restore_leaves_no_staging_and_the_library_as_it_was(backed_up: dict, tmp_path: Path) -> None:
+def test_an_interrupted_restore_leaves_no_staging_and_the_library_as_it_was(library: dict, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(backed_up["data"], data)
-    h.cli(data, "remove", backed_up["list"][0]["api"])
-    paused = p.start(_restore_cmd(data, backed_up["archive"]), "restore_checked", tmp_path / "paused")
+    shutil.copytree(library["data"], data)
+    h.cli(data, "remove", library["list"][0]["api"])
+    paused = p.start(_restore_cmd(data, library["archive"]), "restore_checked", tmp_path / "paused")
     paused.wait_paused()
     paused.kill(signal.SIGKILL)
     assert list(tmp_path.glob(".data.restore-*"))  # what the crash left
@@ -97,9 +87,9 @@ def test_an_interrupted_restore_leaves_no_staging_and_the_library_as_it_was(back
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_stopped_backup_leaves_no_work_folder(backed_up: dict, tmp_path: Path, signum: int) -> None:
+def test_a_stopped_backup_leaves_no_work_folder(library: dict, tmp_path: Path, signum: int) -> None:
     dest = tmp_path / "backups"
-    paused = p.start(["bash", str(h.BACKUP), "--data-dir", str(backed_up["data"]), "--dest", str(dest)],
+    paused = p.start(["bash", str(h.BACKUP), "--data-dir", str(library["data"]), "--dest", str(dest)],
                      "backup_copied", tmp_path / "paused")
     paused.wait_paused()
     assert list(dest.glob(".backup-*"))
@@ -108,14 +98,14 @@ def test_a_stopped_backup_leaves_no_work_folder(backed_up: dict, tmp_path: Path,
     assert list(dest.iterdir()) == []
 
 
-def test_the_next_backup_removes_what_a_killed_one_left(backed_up: dict, tmp_path: Path) -> None:
+def test_the_next_backup_removes_what_a_killed_one_left(library: dict, tmp_path: Path) -> None:
     dest = tmp_path / "backups"
-    paused = p.start(["bash", str(h.BACKUP), "--data-dir", str(backed_up["data"]), "--dest", str(dest)],
+    paused = p.start(["bash", str(h.BACKUP), "--data-dir", str(library["data"]), "--dest", str(dest)],
                      "backup_copied", tmp_path / "paused")
     paused.wait_paused()
     paused.kill(signal.SIGKILL)
     assert list(dest.glob(".backup-*"))
-    archive = h.backup(backed_up["data"], dest)
+    archive = h.backup(library["data"], dest)
     assert list(dest.iterdir()) == [archive]
 
 
@@ -159,13 +149,13 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
-def test_a_malformed_manifest_is_one_sentence_and_data_is_intact(backed_up: dict, tmp_path: Path, case: str) -> None:
+def test_a_malformed_manifest_is_one_sentence_and_data_is_intact(library: dict, tmp_path: Path, case: str) -> None:
     make, expected = MALFORMED[case]
-    with tarfile.open(backed_up["archive"]) as tar:
+    with tarfile.open(library["archive"]) as tar:
         manifest = json.load(tar.extractfile("apiassist-backup/manifest.json"))
-    bad = _with_manifest(backed_up["archive"], tmp_path / "bad.tar.gz", make(manifest))
+    bad = _with_manifest(library["archive"], tmp_path / "bad.tar.gz", make(manifest))
     data = tmp_path / "data"
-    shutil.copytree(backed_up["data"], data)
+    shutil.copytree(library["data"], data)
     before = h.tree_digest(data)
 
     proc = h.script(h.RESTORE, "--data-dir", str(data), "--yes", str(bad))
@@ -176,9 +166,9 @@ def test_a_malformed_manifest_is_one_sentence_and_data_is_intact(backed_up: dict
     assert sorted(x.name for x in tmp_path.iterdir()) == ["bad.tar.gz", "data"]
 
 
-def test_the_start_up_check_removes_what_a_killed_backup_left(backed_up: dict, tmp_path: Path) -> None:
+def test_the_start_up_check_removes_what_a_killed_backup_left(library: dict, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(backed_up["data"], data)
+    shutil.copytree(library["data"], data)
     dest = tmp_path / "backups"
     paused = p.start(["bash", str(h.BACKUP), "--data-dir", str(data), "--dest", str(dest)],
                      "backup_copied", tmp_path / "paused")
