@@ -242,6 +242,10 @@ def _health(a, args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
+        library = report["library"]
+        show(f"library: {'ok' if library.get('ok') else 'FAILING'} ({library.get('apis')} APIs)")
+        for repair in library.get("recent_repairs", []):
+            show(f"repaired at {repair['at']}: {repair['action']}")
         show(f"store: {'ok' if report['store'].get('ok') else 'FAILING'} ({report['store'].get('mode')})"
              + (f": {report['store']['error']}" if report["store"].get("error") else ""))
         show(f"embedding model: {report['embedding']['path']} (loaded: {report['embedding']['loaded']})"

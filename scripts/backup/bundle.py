@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import manifest_schema
 from src.core.errors import InputRejected
 
 FORMAT = "apiassist-backup"
@@ -41,7 +42,7 @@ def checksums(root: Path) -> dict[str, str]:
 def write_archive(workdir: Path, manifest: dict[str, Any], target: Path) -> Path:
     """Write ``workdir/data`` and the manifest as target (a .tar.gz); a half-written file is never left under that name."""
     (workdir / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    partial = target.with_name(f".{target.name}.partial")
+    partial = workdir / "archive.partial"  # inside the work folder, so cleaning that folder cleans it too
     with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
         tar.add(workdir / MANIFEST, arcname=f"{TOP}/{MANIFEST}")
         tar.add(workdir / "data", arcname=f"{TOP}/data")
@@ -62,7 +63,7 @@ def _check_members(archive: Path, members: list[tarfile.TarInfo]) -> None:
         raise _refuse(archive, "it has no apiassist manifest")
     for member in members:
         parts = Path(member.name).parts
-        if member.name.startswith("/") or ".." in parts or parts[0] != TOP:
+        if member.name.startswith("/") or ".." in parts or not parts or parts[0] != TOP:
             raise _refuse(archive, f"it contains the unexpected path {member.name}")
         if not (member.isfile() or member.isdir()):
             raise _refuse(archive, f"it contains a link or special file {member.name}")
@@ -71,11 +72,20 @@ def _check_members(archive: Path, members: list[tarfile.TarInfo]) -> None:
 def _check_manifest(archive: Path, manifest: Any) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise _refuse(archive, "its manifest is not an apiassist backup manifest")
-    if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
-        raise _refuse(archive, f"it was made by a newer release (format {manifest.get('format_version')})")
-    if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("apis"), list):
-        raise _refuse(archive, "its manifest lacks the file or API list")
+    version = manifest.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise _refuse(archive, f"it was made by a newer release (format {version})")
+    why = manifest_schema.problem(manifest)
+    if why is not None:
+        raise _refuse(archive, why)
     return manifest
+
+
+def _read_manifest(archive: Path, path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError covers bad UTF-8 and bad JSON
+        raise _refuse(archive, f"its manifest is not readable JSON ({type(exc).__name__})") from exc
 
 
 def extract_verified(archive: Path, into: Path) -> tuple[dict[str, Any], Path]:
@@ -87,9 +97,9 @@ def extract_verified(archive: Path, into: Path) -> tuple[dict[str, Any], Path]:
             members = tar.getmembers()  # reads the whole stream, so truncation shows here
             _check_members(archive, members)
             tar.extractall(into, members=members, filter="data")
-        manifest = _check_manifest(archive, json.loads((into / TOP / MANIFEST).read_text()))
-    except (tarfile.TarError, EOFError, zlib.error, OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise _refuse(archive, f"it is corrupt or truncated: {type(exc).__name__}") from exc
+    manifest = _check_manifest(archive, _read_manifest(archive, into / TOP / MANIFEST))
     data = into / TOP / "data"
     actual = checksums(data) if data.is_dir() else {}
     expected = manifest["files"]

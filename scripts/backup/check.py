@@ -55,7 +55,8 @@ def check_library(data_dir: Path, manifest: dict[str, Any], server: bool = False
     _compare_catalogue(data_dir, manifest, server)
     if not server and manifest.get("index_records") is not None:
         chunks = json.loads(apiassist(data_dir, "stats", "--json"))["chunks"]
-        if chunks != manifest["index_records"]:
+        # an archive of an older release may hold chunks no API owns; opening the copy removed them
+        if chunks not in (manifest["index_records"], manifest["totals"]["chunks"]):
             raise StoreError(f"The restored index holds {chunks} chunks but the backup had {manifest['index_records']}.")
     _search_runs(data_dir, manifest, server)
 

@@ -9,6 +9,7 @@ folders in the same parent; the replaced library is kept as ``<data_dir>.previou
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -19,8 +20,9 @@ import bundle
 import swap
 from check import check_library, reindex_into_server
 from src.core.config import Settings, load_settings
+from src.core.debug import pause_point
 from src.core.errors import AppError, StoreError
-from src.core.locking import write_lock
+from src.core.locking import file_lock, restore_lock_path, write_lock
 
 
 def _confirm(data_dir: Path, manifest: dict[str, Any], assume_yes: bool) -> None:
@@ -46,27 +48,47 @@ def restore(settings: Settings, archive: Path, assume_yes: bool) -> str:
     """Verify, stage, check and swap in a backup; return the summary sentence."""
     data_dir = Path(settings.data_dir).resolve()
     swap.check_swappable(data_dir)
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = data_dir.parent / f".{data_dir.name}.restore-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+    staging = data_dir.parent / f".{data_dir.name}.restore-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{os.getpid()}"
     staging.mkdir()
     unchanged = "the live library was not changed."
+    keep_staging = False
     try:
         manifest, restored = bundle.extract_verified(archive.resolve(), staging)
         server = manifest.get("mode") == "server"
         if not server:
             _checked(check_library, restored, manifest, after=unchanged)
         _confirm(data_dir, manifest, assume_yes)
+        pause_point("restore_checked")
         with write_lock(data_dir):
             previous = swap.swap_in(restored, data_dir)
+        pause_point("restore_swapped")
         if server:
             rebuild = "the catalogue was restored; run `apiassist reindex --all` once the Chroma server is reachable."
             _checked(reindex_into_server, data_dir, manifest, after=rebuild)
             _checked(check_library, data_dir, manifest, True, after=rebuild)
+    except swap.SwapIncomplete:
+        keep_staging = True  # it holds the replaced library now: the one thing cleanup must not delete
+        raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not keep_staging:
+            shutil.rmtree(staging, ignore_errors=True)
     kept = f"; the previous library is kept at {previous} (restore.sh --rollback puts it back)" if previous else ""
     return (f"Restored {manifest['totals']['apis']} APIs from the backup of {manifest['created_at']} into {data_dir}"
             f"{kept}. Restart the app so it opens the restored library.")
+
+
+def run_exclusive(settings: Settings, args: argparse.Namespace) -> str:
+    """Run one restore or rollback at a time per data directory; refuse a second one in one sentence."""
+    data_dir = Path(settings.data_dir).resolve()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(restore_lock_path(data_dir), blocking=False) as held:
+        if not held:
+            raise AppError(f"Another restore or rollback is running in {data_dir.parent}; wait for it to finish, "
+                           "then check the library with `apiassist list` before restoring again.")
+        if args.rollback:
+            with write_lock(data_dir):
+                return swap.rollback(data_dir)
+        return restore(settings, args.archive, args.yes)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,12 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("name the backup archive to restore, or pass --rollback")
     try:
         settings = load_settings(data_dir=args.data_dir)
-        if args.rollback:
-            data_dir = Path(settings.data_dir).resolve()
-            with write_lock(data_dir):
-                message = swap.rollback(data_dir)
-        else:
-            message = restore(settings, args.archive, args.yes)
+        message = run_exclusive(settings, args)
     except AppError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -99,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the restore could not finish ({err.strerror or err}); check free space and permissions "
               "beside the data directory.", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("error: the restore was interrupted; if it had already swapped, `restore.sh --rollback` undoes it.",
+              file=sys.stderr)
+        return 130
     print(message)
     return 0
 

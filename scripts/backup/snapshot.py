@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -21,8 +22,10 @@ from typing import Any
 
 import bundle
 from src.core.config import Settings, load_settings
+from src.core.debug import pause_point
 from src.core.errors import AppError, StoreError
-from src.core.locking import write_lock
+from src.core.locking import file_lock, write_lock
+from src.rag.integrity import BACKUP_WORK_PREFIX, register_backup
 
 APP_DB = "app.db"
 CHROMA = "chroma"
@@ -116,6 +119,27 @@ def make_manifest(data: Path, mode: str) -> dict[str, Any]:
     }
 
 
+def repair_before_copy(settings: Settings) -> None:
+    """Finish or undo what a crashed writer left (the caller holds the write lock), so the copy is consistent."""
+    from chromadb.api.client import SharedSystemClient
+
+    from src.rag.integrity import LibraryCheck
+    from src.rag.library import Library
+    from src.rag.originals import OriginalsStore
+    from src.rag.store import ChromaStore
+
+    data_dir = Path(settings.data_dir)
+    library = Library(data_dir)
+    try:
+        repairs = LibraryCheck(data_dir, library, ChromaStore(settings), OriginalsStore(data_dir)).repair_locked()
+        for action in repairs:
+            library.log_repair(action)
+            print(f"repaired before the copy: {action}", file=sys.stderr)
+    finally:
+        library.close()
+        SharedSystemClient.clear_system_cache()
+
+
 def _archive_name(dest: Path) -> Path:
     """Return a new archive name; names sort by time (millisecond stamps, fixed width)."""
     while True:
@@ -134,17 +158,40 @@ def snapshot(settings: Settings, dest: Path) -> Path:
         raise StoreError(f"There is no library at {data_dir} (no {APP_DB}); check --data-dir or APIASSIST_DATA_DIR.")
     mode = "server" if settings.chroma_host else "embedded"
     dest.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".backup-", dir=dest))
+    discard_abandoned(dest)
+    work = Path(tempfile.mkdtemp(prefix=BACKUP_WORK_PREFIX, dir=dest))
+    entry = None
     try:
-        with write_lock(data_dir):
-            copy_sqlite(data_dir / APP_DB, work / "data" / APP_DB)
-            if mode == "embedded" and (data_dir / CHROMA).is_dir():
-                copy_chroma(data_dir / CHROMA, work / "data" / CHROMA)
-            copy_originals(data_dir / ORIGINALS, work / "data" / ORIGINALS)
-        manifest = make_manifest(work / "data", mode)
-        return bundle.write_archive(work, manifest, _archive_name(dest))
+        with file_lock(work):  # held while the work folder is in use: a dead owner leaves it unlocked
+            entry = register_backup(data_dir, work)
+            with write_lock(data_dir):
+                repair_before_copy(settings)
+                copy_sqlite(data_dir / APP_DB, work / "data" / APP_DB)
+                if mode == "embedded" and (data_dir / CHROMA).is_dir():
+                    copy_chroma(data_dir / CHROMA, work / "data" / CHROMA)
+                copy_originals(data_dir / ORIGINALS, work / "data" / ORIGINALS)
+            pause_point("backup_copied")
+            manifest = make_manifest(work / "data", mode)
+            return bundle.write_archive(work, manifest, _archive_name(dest))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if entry is not None:
+            entry.unlink(missing_ok=True)
+
+
+def discard_abandoned(dest: Path) -> list[Path]:
+    """Delete the work folders of backups that were killed (no live process holds their lock)."""
+    gone = []
+    for folder in sorted(dest.glob(BACKUP_WORK_PREFIX + "*")):
+        with file_lock(folder, blocking=False) as free:
+            if free and folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+                gone.append(folder)
+    return gone
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -158,6 +205,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run a backup; the archive path is the last line on stdout."""
     args = _parser().parse_args(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # stopped like Ctrl-C, so the work folder is cleaned up
+        signal.signal(signum, _interrupt)
     try:
         settings = load_settings(data_dir=args.data_dir)
         archive = snapshot(settings, args.dest.resolve())
@@ -166,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     except AppError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("error: the backup was interrupted; nothing was written and its work folder was removed.", file=sys.stderr)
+        return 130
     except OSError as err:
         print(f"error: the backup could not be written ({err.strerror or err}); check free space and permissions of --dest.",
               file=sys.stderr)

@@ -6,11 +6,11 @@ import ctypes
 import errno
 import os
 import shutil
-import time
 from pathlib import Path
 
 from src.core.errors import AppError, StoreError
 from src.core.locking import LOCK_NAME
+from src.rag.integrity import unique_previous
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -37,26 +37,54 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
-def _previous_name(data_dir: Path) -> Path:
-    return data_dir.with_name(f"{data_dir.name}.previous-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+class SwapIncomplete(StoreError):
+    """A swap failed half-way and could not be put back: the replaced library sits at `where`, never delete it."""
+
+    def __init__(self, message: str, where: Path) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def _is_empty_library(path: Path) -> bool:
-    return all(p.name == LOCK_NAME for p in path.iterdir())
+    """Return whether a folder holds nothing but lock files (what taking the write lock creates)."""
+    return all(p.name == LOCK_NAME or (p.name.endswith(".lock") and p.is_file()) for p in path.iterdir())
+
+
+def _exchange_into(new: Path, data_dir: Path, previous: Path) -> None:
+    """Make `new` the data directory and move the replaced one to `previous`, or leave both as they were."""
+    if _exchange(new, data_dir):
+        try:
+            new.rename(previous)  # `new` now names the replaced library
+        except OSError as exc:
+            try:
+                _exchange(new, data_dir)
+            except OSError as back:
+                raise SwapIncomplete(f"The restore swapped {data_dir} but could not keep the replaced library at "
+                                     f"{previous} ({exc.strerror}) nor put it back ({back.strerror}); it is at {new}, "
+                                     "move it back by hand if you need it.", new) from back
+            raise StoreError(f"The restore could not keep the replaced library at {previous} ({exc.strerror}); "
+                             "the live library was not changed.") from exc
+        return
+    # no rename-exchange on this system: two renames, a moment apart, under the write lock
+    data_dir.rename(previous)
+    try:
+        new.rename(data_dir)
+    except OSError as exc:
+        previous.rename(data_dir)
+        raise StoreError(f"The restored library could not be moved to {data_dir} ({exc.strerror}); "
+                         "the live library was not changed.") from exc
 
 
 def swap_in(new: Path, data_dir: Path) -> Path | None:
-    """Put `new` at data_dir; keep the replaced library beside it and return where (None if there was none)."""
+    """Put `new` at data_dir; keep the replaced library beside it and return where (None if there was none).
+
+    On failure the live library is left in place (or, if even that failed, `SwapIncomplete` says where it is).
+    """
     if not data_dir.exists():
         new.rename(data_dir)
         return None
-    previous = _previous_name(data_dir)
-    if _exchange(new, data_dir):
-        new.rename(previous)  # `new` now names the old library
-    else:
-        # no rename-exchange on this system: two renames, a moment apart, under the write lock
-        data_dir.rename(previous)
-        new.rename(data_dir)
+    previous = unique_previous(data_dir)
+    _exchange_into(new, data_dir, previous)
     if _is_empty_library(previous):
         shutil.rmtree(previous)
         return None
@@ -72,13 +100,7 @@ def rollback(data_dir: Path) -> str:
     if not data_dir.exists():
         newest.rename(data_dir)
         return f"Rolled back: {data_dir} is the library kept at {newest} again. Restart the app so it opens it."
-    replaced = _previous_name(data_dir)
-    if replaced == newest:
-        replaced = replaced.with_name(replaced.name + "-1")
-    if _exchange(newest, data_dir):
-        newest.rename(replaced)
-    else:
-        data_dir.rename(replaced)
-        newest.rename(data_dir)
+    replaced = unique_previous(data_dir)
+    _exchange_into(newest, data_dir, replaced)
     return (f"Rolled back: {data_dir} is the library kept at {newest} again; the replaced one is kept at {replaced}. "
             "Restart the app so it opens it.")

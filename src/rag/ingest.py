@@ -14,11 +14,14 @@ from pathlib import Path
 
 from src.core.config import Settings
 from src.core.errors import AppError, InputRejected, StoreError
+from src.core.debug import pause_point
 from src.core.locking import write_lock
 from src.core.logging import get_logger
 from src.core.security import check_upload_size, safe_filename
 from src.rag.chunking import chunk_spec, text_hash
+from src.rag.commit import Committer, StoredFile, WritePlan
 from src.rag.embedding import Embedder
+from src.rag.integrity import finish_remove
 from src.rag.library import ApiInfo, Library
 from src.rag.originals import OriginalsStore
 from src.rag.parsing import redact_original
@@ -28,6 +31,10 @@ from src.rag.types import ApiSpec, IngestReport
 log = get_logger(__name__)
 
 Progress = Callable[[float, str], None]
+
+# commits that find the library changed (an id taken, chunks re-hashed) go back to embed outside the
+# lock this many times; the next attempt embeds the (by then small) difference under the lock
+OPTIMISTIC_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,13 @@ def _pack_folder(folder: Path, settings: Settings) -> bytes:
 
 
 class Ingestor:
-    """Owns the write path of the library; one instance per `Assistant`."""
+    """Owns the write path of the library; one instance per `Assistant`.
+
+    Parsing, chunking and embedding run without any lock, so a long embed never blocks `remove`,
+    a backup or another ingest. Only the commit holds the data directory's write lock: it re-checks
+    the duplicate and the id choice there (another process may have committed meanwhile), embeds
+    whatever that changed, and writes.
+    """
 
     def __init__(self, settings: Settings, library: Library, store: VectorStore, embedder: Embedder,
                  originals: OriginalsStore, on_change: Callable[[], None]) -> None:
@@ -82,6 +95,7 @@ class Ingestor:
         self.embedder = embedder
         self.originals = originals
         self.on_change = on_change
+        self.committer = Committer(library, store, originals)
 
     def ingest(self, upload: Upload, progress: Progress | None = None, force: bool = False) -> IngestReport:
         """Index one upload; a failure returns ok=False with one sentence and leaves the library unchanged."""
@@ -91,15 +105,12 @@ class Ingestor:
         try:
             check_upload_size(name, len(upload.data), self.settings.max_upload_bytes)
             known = None if force else self.library.find_by_sha(upload.sha256)
-            if known is not None:
-                return report(ok=True, format=known.format, title=known.title, version=known.version,
-                              operations=known.operations, schemas=known.schemas, warnings=known.warnings,
-                              api=known.api, chunks=known.chunks, unchanged=True)
-            _tell(progress, 0.02, "Parsing")
-            from src.rag.parsing import parse_bytes
+            if known is None:
+                _tell(progress, 0.02, "Parsing")
+                from src.rag.parsing import parse_bytes
 
-            spec = self._distinct(parse_bytes(name, upload.data, settings=self.settings, root=upload.root), name)
-            embedded, chunks = self._write(spec, upload, name, progress)
+                parsed = parse_bytes(name, upload.data, settings=self.settings, root=upload.root)
+                known, plan, embedded = self._index(parsed, upload, name, progress, force)
         except AppError as err:
             log.info("ingest.failed", file=name, error=str(err))
             return report(ok=False, error=str(err))
@@ -107,18 +118,77 @@ class Ingestor:
             log.error("ingest.crashed", file=name, error=type(exc).__name__, detail=str(exc)[:300])
             return report(ok=False, error=f"{name}: indexing failed unexpectedly ({type(exc).__name__}); "
                                          "the library was left as it was, check the logs and try again.")
-        log.info("ingest.done", file=name, api=spec.api_id, chunks=chunks, embedded=embedded,
+        if known is not None:
+            return report(ok=True, format=known.format, title=known.title, version=known.version,
+                          operations=known.operations, schemas=known.schemas, warnings=known.warnings,
+                          api=known.api, chunks=known.chunks, unchanged=True)
+        spec = plan.spec
+        log.info("ingest.done", file=name, api=spec.api_id, chunks=len(plan.chunks), embedded=embedded,
                  seconds=round(time.perf_counter() - started, 2))
         _tell(progress, 1.0, "Done")
         return report(ok=True, format=spec.format.value, title=spec.title, version=spec.version,
                       operations=len(spec.operations), schemas=len(spec.schemas), warnings=spec.warnings,
-                      api=spec.api_id, chunks=chunks, embedded=embedded)
+                      api=spec.api_id, chunks=len(plan.chunks), embedded=embedded)
+
+    def _index(self, parsed: ApiSpec, upload: Upload, name: str, progress: Progress | None,
+               force: bool) -> tuple[ApiInfo | None, WritePlan, int]:
+        """Embed without the lock, then commit under it; return (the duplicate found, or None; plan; embedded)."""
+        vectors: dict[str, list[float]] = {}
+        plan: WritePlan | None = None
+        # the stored original is what downloads and backups hold: secrets are removed there too
+        file = StoredFile(name, redact_original(name, upload.data), upload.sha256, upload.root or "")
+        for attempt in range(OPTIMISTIC_ATTEMPTS + 1):
+            last = attempt == OPTIMISTIC_ATTEMPTS
+            if not last:
+                plan = self._plan(self._distinct(parsed, name), plan)
+                self._embed(plan, vectors, progress)
+            with write_lock(Path(self.settings.data_dir)):
+                known = None if force else self.library.find_by_sha(upload.sha256)
+                if known is not None:  # another writer indexed the same file meanwhile
+                    return known, plan, 0
+                plan = self._plan(self._distinct(parsed, name), plan)
+                if not last and any(c.embed_text not in vectors for c in plan.changed):
+                    continue  # the library moved under us: embed the difference outside the lock, then retry
+                self._embed(plan, vectors, progress)  # a no-op unless the library kept moving
+                _tell(progress, 0.92, "Writing")
+                try:
+                    self.committer.commit(plan, vectors, file)
+                finally:
+                    self.on_change()
+                return None, plan, len(plan.changed)
+        raise AssertionError("the last attempt always commits")
+
+    def _plan(self, spec: ApiSpec, before: WritePlan | None) -> WritePlan:
+        """Chunk a spec (reusing the chunks of an earlier plan for the same id) against what is stored now."""
+        if before is not None and before.api == spec.api_id:
+            chunks = before.chunks
+        else:
+            chunks = chunk_spec(spec)
+            model = getattr(self.embedder, "model_path", "")
+            for c in chunks:  # a different embedding model invalidates every stored vector
+                c.metadata["hash"] = text_hash(f"{model}\x00{c.metadata['hash']}")
+        return WritePlan(spec, chunks, self.store.hashes(spec.api_id))
+
+    def _embed(self, plan: WritePlan, vectors: dict[str, list[float]], progress: Progress | None) -> None:
+        """Embed the plan's changed chunks that have no vector yet, into `vectors` (keyed by embedded text)."""
+        texts = list(dict.fromkeys(c.embed_text for c in plan.changed if c.embed_text not in vectors))
+        _tell(progress, 0.05, f"Chunked {len(plan.chunks)} chunks")
+        if not texts:
+            return
+
+        def on_embed(done: int, total: int) -> None:
+            _tell(progress, 0.05 + 0.85 * done / max(total, 1), f"Embedded {done}/{total} chunks")
+            if done == total:
+                pause_point("embedding")
+
+        vectors.update(zip(texts, self.embedder.embed(texts, progress=on_embed)))
 
     def _distinct(self, spec: ApiSpec, name: str) -> ApiSpec:
         """Give a spec its own id when another file already holds the same title and version.
 
         Vendors publish several files under one title (Twilio's chat v1/v2/v3 are all "Twilio - Chat"
-        1.0.0); without this, indexing the second would replace the first.
+        1.0.0); without this, indexing the second would replace the first. The answer is final only
+        under the write lock, where the commit asks again.
         """
         stem = re.sub(r"[^a-z0-9]+", "-", name.lower().split(".")[0]).strip("-")[:40] or "file"
         candidate, n = spec, 1
@@ -129,66 +199,28 @@ class Ingestor:
             n += 1
             candidate = replace(spec, id_suffix=stem if n == 2 else f"{stem}-{n}")
 
-    def _write(self, spec: ApiSpec, upload: Upload, name: str, progress: Progress | None) -> tuple[int, int]:
-        api = spec.api_id
-        chunks = chunk_spec(spec)
-        model = getattr(self.embedder, "model_path", "")
-        for c in chunks:  # a different embedding model invalidates every stored vector
-            c.metadata["hash"] = text_hash(f"{model}\x00{c.metadata['hash']}")
-        _tell(progress, 0.05, f"Chunked {len(chunks)} chunks")
+    def remove(self, api: str) -> int:
+        """Delete an API, its chunks and its files; return how many chunks were removed.
+
+        Anything `stats` counts can be removed, including chunks or files a crash left without a
+        catalogue row. The row goes first, in a transaction that also records the pending remove, so
+        a crash part-way is finished by the next start-up check.
+        """
         with write_lock(Path(self.settings.data_dir)):
-            existing = self.store.hashes(api)
-            changed = [c for c in chunks if existing.get(c.id) != c.metadata["hash"]]
-            gone = sorted(set(existing) - {c.id for c in chunks})
-
-            def on_embed(done: int, total: int) -> None:
-                _tell(progress, 0.05 + 0.85 * done / max(total, 1), f"Embedded {done}/{total} chunks")
-
-            vectors = self.embedder.embed([c.embed_text for c in changed], progress=on_embed) if changed else []
-            snapshot = self.store.snapshot(api) if existing else None
-            staging: Path | None = None
-            previous, committed = None, False
+            if self.library.find(api) is None and not self.store.count(api) and not self.originals.folder(api).exists():
+                self.library.get(api)  # raises the one-sentence NotFound
+            self.library.delete(api)
+            pause_point("removing")
             try:
-                # the stored original is what downloads and backups hold: secrets are removed there too
-                staging = self.originals.stage(api, name, redact_original(name, upload.data), spec)
-                self.store.upsert(changed, vectors)
-                self.store.delete(gone)
-                previous = self.originals.commit(api, staging)
-                staging, committed = None, True
-                self.library.save(ApiInfo(api, spec.title, spec.version, spec.format.value, len(spec.operations),
-                                          len(spec.schemas), len(chunks), name, upload.sha256, time.time(),
-                                          spec.warnings, upload.root or ""))
+                chunks = finish_remove(api, self.store, self.originals)
             except Exception as exc:
-                self._undo(api, snapshot, staging, previous if committed else None, committed)
-                raise StoreError(f"{name}: writing to the index failed ({type(exc).__name__}); the library was left as it was, try again.") from exc
+                raise StoreError(f"{api} left the catalogue but its chunks could not all be deleted "
+                                 f"({type(exc).__name__}); the next start or `apiassist health` finishes the removal.") from exc
             finally:
                 self.on_change()
-            self.originals.discard(previous)
-        return len(changed), len(chunks)
-
-    def _undo(self, api: str, snapshot, staging: Path | None, previous: Path | None, committed: bool) -> None:
-        """Put chunks and files back as they were before a failed write."""
-        try:
-            if snapshot is not None:
-                self.store.restore(api, snapshot)
-            else:
-                self.store.delete(list(self.store.hashes(api)))
-            if committed:  # only a committed swap touched the live folder
-                self.originals.rollback(api, previous)
-        finally:
-            self.originals.discard(staging)
-
-    def remove(self, api: str) -> int:
-        """Delete an API, its chunks and its files; return how many chunks were removed."""
-        self.library.get(api)
-        with write_lock(Path(self.settings.data_dir)):
-            ids = list(self.store.hashes(api))
-            self.store.delete(ids)
-            self.library.delete(api)
-            self.originals.remove(api)
-            self.on_change()
-        log.info("api.removed", api=api, chunks=len(ids))
-        return len(ids)
+            self.library.end_write(api)
+        log.info("api.removed", api=api, chunks=chunks)
+        return chunks
 
 
 def _tell(progress: Progress | None, fraction: float, message: str) -> None:

@@ -1,11 +1,14 @@
-"""The library catalogue in the app's SQLite database: one row per indexed API, plus a library version."""
+"""The library catalogue in the app's SQLite database: one row per API, the library version, pending writes, repairs."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,36 @@ CREATE TABLE IF NOT EXISTS apis (
     root TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_writes (
+    api TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    had_row INTEGER NOT NULL,
+    old_ids TEXT NOT NULL DEFAULT '[]',
+    undo TEXT NOT NULL DEFAULT '[]',
+    started_at REAL NOT NULL,
+    pid INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS repairs (at REAL NOT NULL, action TEXT NOT NULL);
 """
+
+RECENT_REPAIRS = 20
+
+
+@dataclass(frozen=True)
+class PendingWrite:
+    """A write that started under the write lock and has not committed: what a crash would leave behind.
+
+    `kind` is ``index`` or ``remove``; `old_ids` are the chunk ids the API had before; `undo` holds
+    (encoded) the records an index write replaces or deletes, so it can be undone.
+    """
+
+    api: str
+    kind: str
+    had_row: bool
+    old_ids: tuple[str, ...] = ()
+    undo: str = "[]"
+    started_at: float = 0.0
+    pid: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,21 +135,72 @@ class Library:
             row = self._conn.execute("SELECT * FROM apis WHERE sha256 = ?", (sha256,)).fetchone()
         return self._row(row) if row else None
 
-    def save(self, info: ApiInfo) -> None:
-        """Insert or replace one API row and bump the library version."""
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run statements as one SQLite transaction (all or nothing, even across processes)."""
         with self._lock:
-            self._conn.execute(
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def save(self, info: ApiInfo) -> None:
+        """Insert or replace one API row, close its pending write and bump the version, in one transaction."""
+        with self._transaction() as conn:
+            conn.execute(
                 "INSERT OR REPLACE INTO apis VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (info.api, info.title, info.version, info.format, info.operations, info.schemas, info.chunks,
                  info.source, info.sha256, info.indexed_at, json.dumps(list(info.warnings)), info.root),
             )
+            conn.execute("DELETE FROM pending_writes WHERE api = ?", (info.api,))
             self._bump()
 
     def delete(self, api: str) -> None:
-        """Remove one API row and bump the library version."""
-        with self._lock:
-            self._conn.execute("DELETE FROM apis WHERE api = ?", (api,))
+        """Remove one API row and bump the library version; a pending remove records what is left to delete."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM apis WHERE api = ?", (api,))
+            conn.execute("INSERT OR REPLACE INTO pending_writes(api, kind, had_row, started_at, pid) "
+                         "VALUES (?, 'remove', 1, ?, ?)", (api, time.time(), os.getpid()))
             self._bump()
+
+    def begin_write(self, pending: PendingWrite) -> None:
+        """Record a write before it touches the index, so a crash part-way can be undone."""
+        with self._transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO pending_writes VALUES (?,?,?,?,?,?,?)",
+                         (pending.api, pending.kind, int(pending.had_row), json.dumps(list(pending.old_ids)),
+                          pending.undo, time.time(), os.getpid()))
+
+    def end_write(self, api: str) -> None:
+        """Forget a pending write that finished or was undone."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM pending_writes WHERE api = ?", (api,))
+
+    def pending_writes(self) -> list[PendingWrite]:
+        """Return every write that started and never finished."""
+        with self._lock:
+            rows = self._conn.execute("SELECT * FROM pending_writes ORDER BY started_at").fetchall()
+        return [PendingWrite(r[0], r[1], bool(r[2]), tuple(json.loads(r[3])), r[4], r[5], r[6]) for r in rows]
+
+    def log_repair(self, action: str) -> None:
+        """Record one repair of the start-up check (the newest are shown by `health`)."""
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO repairs VALUES (?, ?)", (time.time(), action))
+            conn.execute("DELETE FROM repairs WHERE rowid NOT IN (SELECT rowid FROM repairs ORDER BY at DESC LIMIT ?)",
+                         (RECENT_REPAIRS,))
+
+    def recent_repairs(self) -> list[dict[str, str]]:
+        """Return the newest repairs, newest first, as ``{"at": ISO time, "action": sentence}``."""
+        with self._lock:
+            rows = self._conn.execute("SELECT at, action FROM repairs ORDER BY at DESC").fetchall()
+        return [{"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at)), "action": action} for at, action in rows]
+
+    def ids(self) -> set[str]:
+        """Return the id of every API in the catalogue."""
+        with self._lock:
+            return {r[0] for r in self._conn.execute("SELECT api FROM apis").fetchall()}
 
     def version(self) -> int:
         """Return the library version: it changes whenever any API is added, changed or removed."""

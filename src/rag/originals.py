@@ -48,11 +48,35 @@ class OriginalsStore:
         staging.rename(live)
         return previous
 
-    def rollback(self, api: str, previous: Path | None) -> None:
-        """Undo `commit`: put the previous folder back (or remove the new one if there was none)."""
-        shutil.rmtree(self.folder(api), ignore_errors=True)
-        if previous is not None and previous.exists():
+    def undo_commit(self, api: str, had_original: bool) -> None:
+        """Undo a write whatever step it reached: the previous folder goes back, a new one goes away.
+
+        A ``.<api>.previous`` folder exists only once `commit` began (leftovers are discarded before
+        a write starts), so then the live folder, if any, is the new copy.
+        """
+        previous = self.root / f".{api}.previous"
+        if previous.exists():
+            shutil.rmtree(self.folder(api), ignore_errors=True)
             previous.rename(self.folder(api))
+        elif not had_original:
+            shutil.rmtree(self.folder(api), ignore_errors=True)
+        self.discard(self.root / f".{api}.staging")
+
+    def apis(self) -> set[str]:
+        """Return the id of every API that has a folder."""
+        return {p.name for p in self._entries() if not p.name.startswith(".") and p.is_dir()}
+
+    def leftovers(self) -> list[Path]:
+        """Return the staging and previous folders an interrupted write left behind."""
+        return [p for p in self._entries() if p.name.startswith(".") and p.name.endswith((".staging", ".previous"))]
+
+    def discard_leftovers(self, api: str) -> None:
+        """Delete the staging and previous folders of one API."""
+        for suffix in (".staging", ".previous"):
+            self.discard(self.root / f".{api}{suffix}")
+
+    def _entries(self) -> list[Path]:
+        return sorted(self.root.iterdir()) if self.root.is_dir() else []
 
     @staticmethod
     def discard(path: Path | None) -> None:

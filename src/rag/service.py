@@ -18,6 +18,7 @@ from src.core.logging import configure_logging, get_logger
 from src.core.security import require_question
 from src.rag.embedding import SentenceTransformerEmbedder
 from src.rag.ingest import Ingestor, Progress, Upload, upload_from_path
+from src.rag.integrity import LibraryCheck
 from src.rag.keyword import KeywordIndexManager
 from src.rag.library import ApiInfo, Library
 from src.rag.originals import OriginalsStore
@@ -48,6 +49,9 @@ class Assistant:
             threshold=settings.query_cache_threshold, max_entries=settings.query_cache_size, ttl_s=settings.query_cache_ttl_s
         )
         self.ingestor = Ingestor(settings, self.library, self.store, self.embedder, self.originals, self._changed)
+        self.check = LibraryCheck(self.data_dir, self.library, self.store, self.originals)
+        self.repairs: list[str] = []  # what this process's start-up check repaired
+        self._checked = False
         # normalised specs for answers with their stored size: least recently used leave first
         self._specs: LRUCache[tuple[str, float], tuple[ApiSpec, int]] = LRUCache(
             maxsize=max(1, int(settings.spec_cache_mb * 1024 * 1024)), getsizeof=lambda entry: max(1, entry[1]))
@@ -59,8 +63,24 @@ class Assistant:
     def _changed(self) -> None:
         self.answer_cache.clear()
 
+    def _ready(self) -> None:
+        """Run the start-up check once, the first time this process touches the library."""
+        if self._checked:
+            return
+        with self._lock:
+            if self._checked:
+                return
+            self._checked = True
+            try:
+                self.repairs += self.check.run()
+            except Exception as exc:  # a check that cannot run must not stop the library from opening
+                log.error("library.check_failed", error=type(exc).__name__, detail=str(exc)[:300])
+            if self.repairs:
+                self._changed()
+
     def index_path(self, path: Path, *, root: str | None = None, progress: Progress | None = None) -> IngestReport:
         """Index a spec file, archive or folder from disk."""
+        self._ready()
         try:
             upload = upload_from_path(Path(path), root, self.settings)
         except AppError as err:
@@ -72,24 +92,30 @@ class Assistant:
 
     def index_upload(self, name: str, data: bytes, *, root: str | None = None, progress: Progress | None = None) -> IngestReport:
         """Index bytes uploaded through the UI."""
+        self._ready()
         return self.ingestor.ingest(Upload(name, data, root), progress)
 
     def reindex(self, api: str, progress: Progress | None = None) -> IngestReport:
         """Re-index one API from its stored original (re-embeds only chunks whose text changed)."""
+        self._ready()
         info = self.library.get(api)
         name, data = self.originals.source(api)
         return self.ingestor.ingest(Upload(name, data, info.root or None), progress, force=True)
 
     def remove(self, api: str) -> int:
-        """Delete an API and all its chunks; returns the number of chunks removed."""
-        return self.ingestor.remove(api)
+        """Delete an API and all its chunks (or what a crash left of it); returns the number of chunks removed."""
+        removed = self.ingestor.remove(api)  # before the start-up check, which would clean up an orphan silently
+        self._ready()
+        return removed
 
     def list_apis(self) -> list[ApiInfo]:
         """Return every API in the library."""
+        self._ready()
         return self.library.list()
 
     def get_api(self, api: str) -> ApiInfo:
         """Return one API's catalogue entry."""
+        self._ready()
         return self.library.get(api)
 
     def get_spec(self, api: str) -> ApiSpec:
@@ -129,6 +155,7 @@ class Assistant:
     def search(self, query: str, *, top_k: int | None = None, filters: SearchFilters | None = None,
                latest_only: bool = False) -> list[Hit]:
         """Return the best chunks for a query."""
+        self._ready()
         query = require_question(query, self.settings.max_question_chars)
         filters = self._scoped(filters or SearchFilters(), latest_only)
         return self.retriever.search(query, top_k or self.settings.top_k, self.library.version(), filters)
@@ -173,6 +200,7 @@ class Assistant:
     def stream(self, question: str, *, filters: SearchFilters | None = None, history: Sequence[tuple[str, str]] = (),
                top_k: int | None = None, router: Any = None) -> Iterator[Any]:
         """Yield `TextDelta` events as the answer is written, then one `Final(answer)`."""
+        self._ready()
         from src.rag.generation.events import Final, TextDelta
         from src.rag.generation.offline import compose_offline
 
@@ -217,6 +245,7 @@ class Assistant:
     # --- status ----------------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
         """Return cache counters and library size."""
+        self._ready()
         return {
             "library_version": self.library.version(),
             "apis": len(self.library.list()),
@@ -228,7 +257,8 @@ class Assistant:
         }
 
     def health(self) -> dict[str, Any]:
-        """Report the store, the embedding model and each LLM provider's breaker state."""
+        """Report the library check, the store, the embedding model and each LLM provider's breaker state."""
+        self._ready()
         store: dict[str, Any] = {"mode": self.store.mode}
         try:
             started = time.perf_counter()
@@ -243,7 +273,23 @@ class Assistant:
         providers = self.router.health()
         if self.router_error:
             providers.insert(0, {"name": "configuration", "state": "error", "error": self.router_error})
-        return {"ok": bool(store["ok"] and model_ok), "store": store, "embedding": model, "providers": providers}
+        return {"ok": bool(store["ok"] and model_ok), "library": self._library_health(store["ok"]), "store": store,
+                "embedding": model, "providers": providers}
+
+    def _library_health(self, store_ok: bool) -> dict[str, Any]:
+        """Run the full library check (orphan chunks included) and report what it and the start-up check repaired."""
+        report: dict[str, Any] = {"ok": True}
+        if store_ok:
+            try:
+                with self._lock:
+                    repaired = self.check.run(scan_index=True)
+                    self.repairs += repaired
+                if repaired:
+                    self._changed()
+            except Exception as exc:  # health must report, not raise
+                report |= {"ok": False, "error": f"The library check failed ({type(exc).__name__}: {exc})."}
+        return report | {"apis": len(self.library.ids()), "repaired": list(self.repairs),
+                         "recent_repairs": self.library.recent_repairs()}
 
 
 def _exists(library: Library, api: str) -> bool:

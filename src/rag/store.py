@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from src.core.config import Settings
 from src.core.errors import StoreError
+from src.core.locking import file_lock
 from src.core.logging import get_logger
 from src.rag.types import Chunk
 
 log = get_logger(__name__)
 COLLECTION = "api_chunks"
+OPEN_LOCK = ".store-open.lock"
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,10 @@ class VectorStore(Protocol):
     def hashes(self, api: str) -> dict[str, str]: ...
     def snapshot(self, api: str) -> StoredSnapshot: ...
     def restore(self, api: str, snapshot: StoredSnapshot) -> None: ...
+    def put_records(self, records: Sequence[StoredRecord]) -> None: ...
+    def api_counts(self) -> dict[str, int]: ...
     def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[StoredRecord]: ...
-    def iter_all(self, with_embeddings: bool = True) -> Iterator[StoredRecord]: ...
+    def iter_all(self, with_embeddings: bool = True, with_documents: bool = True) -> Iterator[StoredRecord]: ...
     def count(self, api: str | None = None) -> int: ...
     def get(self, ids: Sequence[str], with_embeddings: bool = False) -> list[StoredRecord]: ...
 
@@ -82,16 +87,23 @@ class ChromaStore:
         with self._lock:
             if self._collection is None:
                 try:
-                    client = self._client()
-                    self._collection = client.get_or_create_collection(
-                        COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
-                    )
+                    with self._opening():
+                        client = self._client()
+                        self._collection = client.get_or_create_collection(
+                            COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                        )
                     self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)() or 5000)
                 except Exception as exc:
                     where = f"the ChromaDB server at {self._settings.chroma_host}:{self._settings.chroma_port}" \
                         if self._settings.chroma_host else f"the index under {self._settings.data_dir}"
                     raise StoreError(f"Could not open {where} ({type(exc).__name__}: {exc}); check that it is reachable and writable.") from exc
             return self._collection
+
+    def _opening(self) -> AbstractContextManager:
+        """Serialise the first opening of an embedded index: Chroma creates its tables without a lock of its own."""
+        if self._settings.chroma_host:
+            return nullcontext()
+        return file_lock(Path(self._settings.data_dir) / OPEN_LOCK)
 
     def _batches(self, n: int) -> Iterator[slice]:
         size = min(getattr(self, "_max_batch", 5000), 5000)
@@ -143,11 +155,22 @@ class ChromaStore:
         current = set(self.hashes(api))
         keep = {r.id for r in snapshot.records}
         self.delete(sorted(current - keep))
-        recs = snapshot.records
-        for sl in self._batches(len(recs)):
-            part = recs[sl]
+        self.put_records(snapshot.records)
+
+    def put_records(self, records: Sequence[StoredRecord]) -> None:
+        """Insert or replace stored records exactly as they were (documents, metadata, vectors)."""
+        for sl in self._batches(len(records)):
+            part = records[sl]
             self.collection.upsert(ids=[r.id for r in part], documents=[r.document for r in part],
                                    metadatas=[r.metadata for r in part], embeddings=[r.embedding for r in part])
+
+    def api_counts(self) -> dict[str, int]:
+        """Return ``{api: chunk count}`` over the whole store, reading metadata only."""
+        counts: dict[str, int] = {}
+        for record in self.iter_all(with_embeddings=False, with_documents=False):
+            api = str(record.metadata.get("api", ""))
+            counts[api] = counts.get(api, 0) + 1
+        return counts
 
     def query(self, vector: Sequence[float], n: int, where: dict | None = None) -> list[StoredRecord]:
         """Return the `n` nearest records (cosine) with their vectors, optionally filtered by metadata."""
@@ -161,17 +184,19 @@ class ChromaStore:
         return [StoredRecord(i, d or "", m or {}, [float(x) for x in e], float(dist))
                 for i, d, m, e, dist in zip(ids, docs, metas, embs, dists)]
 
-    def iter_all(self, with_embeddings: bool = True) -> Iterator[StoredRecord]:
-        """Yield every record (documents, metadata and by default vectors), page by page."""
+    def iter_all(self, with_embeddings: bool = True, with_documents: bool = True) -> Iterator[StoredRecord]:
+        """Yield every record (metadata, by default documents and vectors), page by page."""
         offset, page = 0, 2000
-        include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
+        include = ["metadatas"] + (["documents"] if with_documents else []) + (["embeddings"] if with_embeddings else [])
         while True:
             got = self.collection.get(include=include, limit=page, offset=offset)
             if not got["ids"]:
                 return
             embs = got.get("embeddings") if with_embeddings else None
-            for n, (i, d, m) in enumerate(zip(got["ids"], got["documents"], got["metadatas"])):
-                yield StoredRecord(i, d or "", m or {}, embs[n] if embs is not None else None)
+            docs = got.get("documents") if with_documents else None
+            for n, (i, m) in enumerate(zip(got["ids"], got["metadatas"])):
+                yield StoredRecord(i, (docs[n] or "") if docs is not None else "", m or {},
+                                   embs[n] if embs is not None else None)
             offset += len(got["ids"])
 
     def count(self, api: str | None = None) -> int:

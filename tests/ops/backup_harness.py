@@ -19,6 +19,7 @@ from tests.ops.helpers import ROOT, TWILIO_DIR
 SPEC_A = TWILIO_DIR / "twilio_oauth_v1.json"
 SPEC_B = TWILIO_DIR / "twilio_chat_v3.json"
 SPEC_BIG = TWILIO_DIR / "twilio_messaging_v3.json"
+QUERY = "create an access token"  # a search the SPEC_A library answers
 BACKUP = ROOT / "scripts" / "backup" / "backup.sh"
 RESTORE = ROOT / "scripts" / "backup" / "restore.sh"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ops import backup_harness as h
 from tests.ops.helpers import free_port, tool
 from tests.serving import wait_until_healthy
 
@@ -38,3 +39,14 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One data directory with SPEC_A indexed, its search results and one backup of it."""
+    h.need_specs()
+    root = tmp_path_factory.mktemp("library")
+    data = root / "data"
+    h.cli(data, "index", str(h.SPEC_A))
+    archive = h.backup(data, root / "backups")
+    return {"root": root, "data": data, "archive": archive, "hits": h.search(data, h.QUERY), "list": h.listing(data)}

@@ -15,20 +15,7 @@ import pytest
 
 from tests.ops import backup_harness as h
 from tests.ops.deploy_harness import make_bin
-
-QUERY = "create an access token"
-
-
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """One data directory with SPEC_A indexed, its search results and one backup of it."""
-    h.need_specs()
-    root = tmp_path_factory.mktemp("library")
-    data = root / "data"
-    h.cli(data, "index", str(h.SPEC_A))
-    archive = h.backup(data, root / "backups")
-    return {"root": root, "data": data, "archive": archive, "hits": h.search(data, QUERY), "list": h.listing(data)}
-
+from tests.ops.pause_harness import start_cli
 
 def test_manifest_describes_the_library_and_every_file(library: dict) -> None:
     with tarfile.open(library["archive"]) as tar:
@@ -52,12 +39,12 @@ def test_restore_brings_back_identical_search_results_and_rollback_undoes_it(lib
     h.cli(data, "remove", api)
     h.cli(data, "index", str(h.SPEC_B))
     changed = h.listing(data)
-    assert h.search(data, QUERY) != library["hits"]
+    assert h.search(data, h.QUERY) != library["hits"]
 
     proc = h.script(h.RESTORE, "--data-dir", str(data), "--yes", str(library["archive"]))
     assert proc.returncode == 0, proc.stderr
     assert "Restored 1 APIs" in proc.stdout
-    assert h.search(data, QUERY) == library["hits"]
+    assert h.search(data, h.QUERY) == library["hits"]
     assert h.listing(data) == library["list"]
     previous = list(tmp_path.glob("data.previous-*"))
     assert len(previous) == 1 and not list(tmp_path.glob(".data.restore-*"))
@@ -126,13 +113,16 @@ def test_a_bad_archive_is_refused_in_one_sentence_and_data_is_untouched(library:
 def test_backup_during_indexing_restores_to_a_consistent_library(library: dict, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(library["data"], data)
-    indexer = subprocess.Popen([sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())",
-                                "--data-dir", str(data), "index", str(h.SPEC_BIG)],
-                               env=h.env(), cwd=h.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    h.wait_until_locked(data, indexer)
-    archive = h.backup(data, tmp_path / "backups")  # starts while the indexer holds the lock
-    _, err = indexer.communicate(timeout=600)
-    assert indexer.returncode == 0, err
+    indexer = start_cli(data, "chunks", tmp_path / "paused", "index", str(h.SPEC_BIG))
+    indexer.wait_paused()  # inside its commit: chunks written, catalogue row not yet
+    h.wait_until_locked(data, indexer.proc)
+    backup = subprocess.Popen(["bash", str(h.BACKUP), "--data-dir", str(data), "--dest", str(tmp_path / "backups")],
+                              env=h.env(), cwd=h.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    code, _, err = indexer.resume()
+    assert code == 0, err
+    out, err = backup.communicate(timeout=900)
+    assert backup.returncode == 0, err
+    archive = Path(out.strip().splitlines()[-1])
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile("apiassist-backup/manifest.json"))
     assert manifest["index_records"] == manifest["totals"]["chunks"]
