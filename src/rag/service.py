@@ -16,10 +16,10 @@ from src.core.logging import configure_logging, get_logger
 from src.core.security import require_question
 from src.rag.embedding import SentenceTransformerEmbedder
 from src.rag.ingest import Ingestor, Progress, Upload, upload_from_path
-from src.rag.keyword import KeywordIndexManager
 from src.rag.library import ApiInfo, Library
 from src.rag.originals import OriginalsStore
 from src.rag.retrieval import HybridRetriever, SearchFilters
+from src.rag.search_index import SearchIndexManager
 from src.rag.store import ChromaStore
 from src.rag.types import Answer, ApiSpec, Hit, IngestReport
 
@@ -40,8 +40,8 @@ class Assistant:
             settings.model_path, settings.embedding_batch_size,
             EmbeddingCache(settings.embed_cache_entries, settings.embed_cache_mb),
         )
-        self.keywords = KeywordIndexManager(self.data_dir / "bm25", self.store.iter_all)
-        self.retriever = HybridRetriever(self.store, self.embedder, self.keywords)
+        self.search_index = SearchIndexManager(self.data_dir / "bm25", self.store.iter_all, self.embedder.embed)
+        self.retriever = HybridRetriever(self.embedder, self.search_index)
         self.answer_cache: SemanticCache[Answer] = SemanticCache(
             threshold=settings.query_cache_threshold, max_entries=settings.query_cache_size, ttl_s=settings.query_cache_ttl_s
         )
@@ -166,7 +166,7 @@ class Assistant:
         filters = filters or SearchFilters()
         k = top_k or self.settings.top_k
         context = (self.library.version(), router.signature(), filters, k)
-        qvec = self.embedder.embed_query(standalone) if self.keywords.get(context[0]).ids else None
+        qvec = self.embedder.embed_query(standalone) if self.search_index.get(context[0]).ids else None
         cached = self.answer_cache.get(qvec, context) if qvec is not None and not history else None
         if cached is not None:
             answer = _replace(cached, question=question, cached=True)
@@ -207,7 +207,7 @@ class Assistant:
             "chunks": self.store.count(),
             "embedding_cache": self.embedder.cache.stats.as_dict() | {"entries": len(self.embedder.cache)},
             "answer_cache": self.answer_cache.stats.as_dict() | {"entries": len(self.answer_cache)},
-            "bm25_builds": self.keywords.builds,
+            "bm25_builds": self.search_index.builds,
             "embedded_texts": self.embedder.encoded_texts,
         }
 
@@ -231,6 +231,7 @@ class Assistant:
 
 
 def _exists(library: Library, api: str) -> bool:
+    """Return whether `api` is still in the library (a hit may outlive a concurrent removal)."""
     try:
         library.get(api)
         return True
