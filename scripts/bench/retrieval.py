@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SHARED, print_table, write_json  # noqa: E402
 
@@ -51,15 +53,13 @@ def rank_all(assistant: Assistant, query: str) -> dict[str, list[str]]:
     """Return the ranked endpoints of each ranker for one query."""
     hybrid = assistant.search(query, top_k=10, filters=OPS)
     qvec = assistant.embedder.embed_query(query)
-    dense = assistant.store.query(qvec, 10, where={"kind": "operation"})
-    index = assistant.keywords.get(assistant.library.version())
-    mask = [m.get("kind") == "operation" for m in index.metas]
-    import numpy as np
-
-    bm25 = index.top(query, 10, np.array(mask, dtype=bool))
+    index = assistant.search_index.get(assistant.library.version())
+    mask = np.array([m.get("kind") == "operation" for m in index.metas], dtype=bool)
+    dense = index.dense_top(qvec, 10, mask)
+    bm25 = index.top(query, 10, mask)
     return {
         "hybrid": dedupe([endpoint(h.method, h.path) for h in hybrid]),
-        "dense": dedupe([endpoint(r.metadata["method"], r.metadata["path"]) for r in dense]),
+        "dense": dedupe([endpoint(index.metas[p]["method"], index.metas[p]["path"]) for p, _ in dense]),
         "bm25": dedupe([endpoint(index.metas[p]["method"], index.metas[p]["path"]) for p, _ in bm25]),
     }
 

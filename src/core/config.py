@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     breaker_failure_threshold: int = Field(default=3, ge=1)
     breaker_reset_s: float = Field(default=30.0, gt=0)
 
+    # --- Ranking ------------------------------------------------------------------------------
+    llm_chooses_endpoint: bool = Field(default=False, description="Let the LLM pick among the ranker's top candidates")
+
     # --- ChromaDB server mode ----------------------------------------------------------------
     chroma_host: str = ""
     chroma_port: int = Field(default=8000, ge=1, le=65535)

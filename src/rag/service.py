@@ -16,14 +16,16 @@ from src.core.config import Settings
 from src.core.errors import AppError, NotFound
 from src.core.logging import configure_logging, get_logger
 from src.core.security import require_question
-from src.rag.embedding import SentenceTransformerEmbedder
+from src.rag.embedding import Embedder, SentenceTransformerEmbedder
 from src.rag.ingest import Ingestor, Progress, Upload, upload_from_path
 from src.rag.integrity import LibraryCheck
-from src.rag.keyword import KeywordIndexManager
 from src.rag.library import ApiInfo, Library
 from src.rag.originals import OriginalsStore
+from src.rag.pipeline import AskPipeline, Ranking
+from src.rag.ranking.ranker import LearnedRanker
 from src.rag.retrieval import HybridRetriever, SearchFilters
-from src.rag.store import ChromaStore
+from src.rag.search_index import SearchIndexManager
+from src.rag.store import ChromaStore, VectorStore
 from src.rag.types import Answer, ApiSpec, Hit, IngestReport
 
 log = get_logger(__name__)
@@ -32,19 +34,22 @@ log = get_logger(__name__)
 class Assistant:
     """Long-lived per process; cheap to construct: the model, store and LLM clients load on first use."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, store: VectorStore | None = None, embedder: Embedder | None = None,
+                 ranker: LearnedRanker | None = None) -> None:
+        """Build the assistant; collaborators not passed in are the real ones `settings` configures."""
         configure_logging(settings.env.value == "production", settings.log_level)
         self.settings = settings
         self.data_dir = Path(settings.data_dir)
         self.library = Library(self.data_dir)
         self.originals = OriginalsStore(self.data_dir)
-        self.store = ChromaStore(settings)
-        self.embedder = SentenceTransformerEmbedder(
+        self.store = store or ChromaStore(settings)
+        self.embedder = embedder or SentenceTransformerEmbedder(
             settings.model_path, settings.embedding_batch_size,
             EmbeddingCache(settings.embed_cache_entries, settings.embed_cache_mb),
         )
-        self.keywords = KeywordIndexManager(self.data_dir / "bm25", self.store.iter_all)
-        self.retriever = HybridRetriever(self.store, self.embedder, self.keywords)
+        self.search_index = SearchIndexManager(self.data_dir / "bm25", self.store.iter_all, self.embedder.embed)
+        self.retriever = HybridRetriever(self.embedder, self.search_index, ranker)
+        self.pipeline = AskPipeline(self.retriever, self._indexed_spec)
         self.answer_cache: SemanticCache[Answer] = SemanticCache(
             threshold=settings.query_cache_threshold, max_entries=settings.query_cache_size, ttl_s=settings.query_cache_ttl_s
         )
@@ -57,7 +62,13 @@ class Assistant:
             maxsize=max(1, int(settings.spec_cache_mb * 1024 * 1024)), getsizeof=lambda entry: max(1, entry[1]))
         self._known: tuple[int, tuple[set[str], set[str]]] | None = None
         self.router_error = ""
+        self._llm_chooser: Any = None
         self._lock = threading.RLock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        """Return an assistant with the real store, embedder and ranker that `settings` configures."""
+        return cls(settings)
 
     # --- library ----------------------------------------------------------------------------------
     def _changed(self) -> None:
@@ -134,6 +145,9 @@ class Assistant:
                     pass
             return entry[0]
 
+    def _indexed_spec(self, api: str) -> ApiSpec | None:
+        return self.get_spec(api) if _exists(self.library, api) else None
+
     def original_file(self, api: str) -> tuple[str, bytes]:
         """Return the original uploaded file (name, bytes)."""
         self.library.get(api)
@@ -179,6 +193,15 @@ class Assistant:
             log.error("router.config_failed", error=self.router_error)
             return GenerationRouter([])
 
+    def _chooser(self, router: Any) -> Any:
+        """Return the LLM endpoint chooser for `router` (one per router, so its cache follows the provider)."""
+        from src.rag.ranking.llm_choice import LlmChooser
+
+        with self._lock:
+            if self._llm_chooser is None or self._llm_chooser.router is not router:
+                self._llm_chooser = LlmChooser(router)
+            return self._llm_chooser
+
     def known_references(self) -> tuple[set[str], set[str]]:
         """Return every operation key and JSON pointer in the library (cached per library version).
 
@@ -202,7 +225,6 @@ class Assistant:
         """Yield `TextDelta` events as the answer is written, then one `Final(answer)`."""
         self._ready()
         from src.rag.generation.events import Final, TextDelta
-        from src.rag.generation.offline import compose_offline
 
         question = require_question(question, self.settings.max_question_chars)
         router = router or self.router
@@ -210,16 +232,19 @@ class Assistant:
         filters = filters or SearchFilters()
         k = top_k or self.settings.top_k
         context = (self.library.version(), router.signature(), filters, k)
-        qvec = self.embedder.embed_query(standalone) if self.keywords.get(context[0]).ids else None
+        qvec = self.embedder.embed_query(standalone) if self.search_index.get(context[0]).ids else None
         cached = self.answer_cache.get(qvec, context) if qvec is not None and not history else None
         if cached is not None:
             answer = _replace(cached, question=question, cached=True)
             yield TextDelta(answer.text)
             yield Final(answer)
             return
-        hits = self.retriever.search(standalone, k, context[0], filters, query_vector=qvec) if qvec is not None else []
-        specs = {h.api: self.get_spec(h.api) for h in hits if _exists(self.library, h.api)}
-        offline = compose_offline(question, hits, specs)
+        plan = self.pipeline.plan(standalone)
+        ranking = self.pipeline.rank(plan, context[0], filters, k, qvec) if qvec is not None else Ranking(plan, ())
+        if self.settings.llm_chooses_endpoint and not router.offline_only:
+            ranking = Ranking(plan, tuple(self._chooser(router).reorder(standalone, ranking.hits)))
+        offline = self.pipeline.compose(question, ranking)
+        hits = list(ranking.hits)
         final = None
         for event in router.stream(question, hits, offline, history, known=self.known_references()):
             if isinstance(event, Final):
@@ -252,7 +277,7 @@ class Assistant:
             "chunks": self.store.count(),
             "embedding_cache": self.embedder.cache.stats.as_dict() | {"entries": len(self.embedder.cache)},
             "answer_cache": self.answer_cache.stats.as_dict() | {"entries": len(self.answer_cache)},
-            "bm25_builds": self.keywords.builds,
+            "bm25_builds": self.search_index.builds,
             "embedded_texts": self.embedder.encoded_texts,
         }
 
@@ -293,6 +318,7 @@ class Assistant:
 
 
 def _exists(library: Library, api: str) -> bool:
+    """Return whether `api` is still in the library (a hit may outlive a concurrent removal)."""
     try:
         library.get(api)
         return True

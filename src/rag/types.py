@@ -225,6 +225,9 @@ class Hit:
     method: str | None = None
     path: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Set by retrieval, the one judge of relevance: why the chunk ranks where it does, and whether it fits at all.
+    reasons: tuple[str, ...] = ()
+    fits: bool = True
 
     def to_json(self) -> dict[str, Any]:
         """Return the CLI/JSON view of the hit."""

@@ -8,7 +8,7 @@ from src.core.security import escape_markdown
 from src.rag.codegen import DEFAULT_LANGUAGES, generate_samples
 from src.rag.codegen.render import LABELS
 from src.rag.generation import offline_sections as sec
-from src.rag.generation.offline_match import Candidate, candidates, pick_steps, relevant_hits
+from src.rag.generation.offline_match import Candidate, candidates, fitting_hits, pick_steps
 from src.rag.types import Answer, ApiSpec, ChunkKind, CodeSample, Hit
 
 PROVIDER = "offline"
@@ -45,7 +45,7 @@ def compose_offline(
     parts = _steps_text(steps, code, inline_code) if steps else _single_text(found, code, inline_code)
     others = [c for c in found if c not in chosen][:MAX_ALTERNATIVES]
     parts += _alternatives(others)
-    related = _related_hits(question, relevant)
+    related = _related_hits(relevant)
     parts += _related(related)
     used = tuple(c.hit for c in chosen + others) + tuple(related)
     return Answer(question=question, text="\n\n".join(p for p in parts if p).strip() + "\n", sources=used,
@@ -115,9 +115,9 @@ def _alternatives(others: list[Candidate]) -> list[str]:
     return ["\n".join(lines)]
 
 
-def _related_hits(question: str, hits: Sequence[Hit]) -> list[Hit]:
+def _related_hits(hits: Sequence[Hit]) -> list[Hit]:
     extra = [h for h in hits if h.kind in (ChunkKind.SCHEMA, ChunkKind.DOC, ChunkKind.AUTH) and h.source]
-    return relevant_hits(question, extra)[:3]
+    return fitting_hits(extra)[:3]
 
 
 def _related(extra: Sequence[Hit]) -> list[str]:
@@ -131,7 +131,7 @@ def _related(extra: Sequence[Hit]) -> list[str]:
 def _nothing_found(question: str, relevant: Sequence[Hit], hits: Sequence[Hit],
                    specs: Mapping[str, ApiSpec]) -> Answer:
     """Say honestly that nothing answers the question, and what to upload or ask instead."""
-    docs = relevant_hits(question, [h for h in relevant if h.kind != ChunkKind.OPERATION])[:3]
+    docs = fitting_hits([h for h in relevant if h.kind != ChunkKind.OPERATION])[:3]
     if docs:
         lines = ["No endpoint in your indexed APIs matches this question directly, but these parts of the docs may help:"]
         lines += [f"- {sec.md_prose(h.title, 100)} (source: {sec.md_code(h.source)})" for h in docs]

@@ -1,4 +1,8 @@
-"""Why an operation matches a question, and which retrieved operations form the steps of a multi-step answer."""
+"""Why an operation matches a question, and which retrieved operations form the steps of a multi-step answer.
+
+Relevance is decided once, by retrieval: operations keep the order they were retrieved in, and a hit that
+retrieval judged not to fit is never presented as an answer.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,6 @@ from src.rag.types import ApiSpec, Hit, Operation
 
 # Words that say the user wants a sequence of calls rather than one endpoint.
 _SEQUENCE = re.compile(r"\b(then|after(?:wards)?|first|next|finally|before|steps?|flow|workflow|followed)\b", re.I)
-# Verbs that say which kind of call the user wants; checked in this order.
-_INTENTS = (
-    (re.compile(r"\b(delete|remove|destroy|erase|unsubscribe)\b", re.I), {"DELETE", "POST"}),
-    (re.compile(r"\b(update|modify|change|edit|rename|replace)\b", re.I), {"PATCH", "PUT", "POST"}),
-    (re.compile(r"\b(create|add|make|send|refund|pay|upload|submit|register|cancel|capture|invite|issue|"
-                r"generate|start|post)\b", re.I), {"POST", "PUT"}),
-    (re.compile(r"\b(list|get|retrieve|show|find|fetch|view|read|search|look|download|status|which|what)\b",
-                re.I), {"GET"}),
-)
-# A similarity this high stands on its own; below it an operation must share a non-verb word with the question.
-CONFIDENT = 0.5
-# Retrieval scores this close to the best one are a tie that the question's verb may break.
-_TIE = 0.85
 # Words too generic to make an operation a separate step.
 _GENERIC = frozenset("api endpoint call request response data object id list new value field".split())
 
@@ -70,62 +61,25 @@ def match_terms(terms: list[str], op: Operation) -> dict[str, tuple[str, ...]]:
 
 
 def candidates(question: str, hits: list[Hit], specs: dict[str, ApiSpec]) -> list[Candidate]:
-    """Resolve operation hits to their operations, in retrieval order, deprecated ones last."""
+    """Resolve the operation hits that fit the question to their operations, in retrieval order."""
     terms = question_terms(question)
     out: list[Candidate] = []
     seen: set[tuple[str, str]] = set()
     for hit in hits:
         spec = specs.get(hit.api)
-        if spec is None or not hit.method or not hit.path:
+        if spec is None or not hit.method or not hit.path or not hit.fits:
             continue
         op = spec.operation(f"{hit.method} {hit.path}")
         if op is None or (hit.api, op.key) in seen:
             continue
         seen.add((hit.api, op.key))
         out.append(Candidate(hit, spec, op, match_terms(terms, op)))
-    return _by_intent(question, relevant(question, sorted(out, key=lambda c: c.op.deprecated)))
+    return out
 
 
-def _nouns(question: str) -> set[str]:
-    verbs = {t for t in question_terms(question) if any(p.fullmatch(t) for p, _ in _INTENTS)}
-    return set(question_terms(question)) - verbs - _GENERIC
-
-
-def relevant_hits(question: str, hits: list[Hit]) -> list[Hit]:
-    """Keep non-operation hits (schemas, docs, auth) that are confident or share a content word with the question."""
-    nouns = _nouns(question)
-    if not nouns:
-        return hits
-    return [h for h in hits if h.score >= CONFIDENT or nouns & set(tokenize(h.title + " " + h.text[:800]))]
-
-
-def relevant(question: str, found: list[Candidate]) -> list[Candidate]:
-    """Keep candidates that are plausibly about the question: a confident score, or a shared content word.
-
-    "How do I delete a pet?" against a payments API retrieves DELETE endpoints by the verb alone; without
-    the noun, they answer a different question.
-    """
-    nouns = _nouns(question)
-    if not nouns:
-        return found
-    return [c for c in found if c.hit.score >= CONFIDENT or c.terms & nouns]
-
-
-def _by_intent(question: str, found: list[Candidate]) -> list[Candidate]:
-    """Move to the front the near-top operation whose method fits the question's verb ("refund" → POST).
-
-    Among tied operations that fit, the one with fewer path parameters wins: the top-level resource is
-    usually the canonical endpoint, nested ones are shortcuts.
-    """
-    intents = [methods for pattern, methods in _INTENTS if pattern.search(question)]
-    if not found or len(intents) != 1 or found[0].hit.score <= 0:
-        return found
-    top = found[0].hit.score
-    tied = [c for c in found[:5] if c.hit.score >= _TIE * top and c.op.method.upper() in intents[0]]
-    if not tied:
-        return found
-    best = min(tied, key=lambda c: c.op.path.count("{"))
-    return [best] + [c for c in found if c is not best]
+def fitting_hits(hits: list[Hit]) -> list[Hit]:
+    """Keep the hits retrieval judged to fit the question (schemas, docs and auth offered beside an answer)."""
+    return [h for h in hits if h.fits]
 
 
 def pick_steps(question: str, found: list[Candidate], max_steps: int = 4) -> list[Candidate]:

@@ -72,9 +72,10 @@ def summary_of(op: Operation) -> str:
 
 
 def why_line(cand: Candidate) -> str:
-    """Explain which of the question's words this operation matches, and where."""
+    """Explain why retrieval ranks this operation here and which of the question's words it matches, and where."""
+    ranked = f"Why it ranks here: {'; '.join(cand.hit.reasons)}. " if cand.hit.reasons else ""
     if not cand.matches:
-        return "It is the closest match to your question by meaning (no exact word overlap)."
+        return ranked + "It is the closest match to your question by meaning (no exact word overlap)."
     names = [p.name for p in cand.op.parameters] + [f.name for f in _body_fields(cand.op) if "." not in f.name]
     found = []
     for term in sorted(cand.terms, key=lambda t: min(i for i, w in enumerate(_order(cand)) if w == t)):
@@ -83,7 +84,7 @@ def why_line(cand: Candidate) -> str:
             params = [n for n in names if term in tokenize(" ".join(split_identifier(n)))][:2]
             places.append("the parameter" + ("s " if len(params) > 1 else " ") + " and ".join(map(md_code, params)))
         found.append(f"*{escape_markdown(term)}* ({', '.join(places)})")
-    return "Matched words from your question: " + "; ".join(found) + "."
+    return ranked + "Matched words from your question: " + "; ".join(found) + "."
 
 
 def _order(cand: Candidate) -> list[str]:

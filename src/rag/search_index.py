@@ -1,4 +1,4 @@
-"""The library's in-memory search index: BM25 over every chunk plus a mirror of the stored vectors.
+"""The library's in-memory search index: the stored vectors, documents and metadata, BM25, and ranking fields.
 
 Built once per library version from the store (ChromaDB stays the system of record) and persisted
 across restarts, so a query touches no database: dense scores are one matrix product, keyword scores
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from src.core.logging import get_logger
+from src.rag.ranking.fields import OperationFields, build_fields
 from src.rag.store import StoredRecord
 from src.rag.textutil import tokenize
 
@@ -36,8 +37,8 @@ def keyword_text(record: StoredRecord) -> str:
 
 
 @dataclass
-class KeywordIndex:
-    """A built BM25 index with the chunk ids, metadata, documents and unit vectors of the whole library."""
+class SearchIndex:
+    """Everything a query reads, for the whole library: ids, metadata, documents, unit vectors, BM25, ranking fields."""
 
     version: int
     ids: list[str]
@@ -46,6 +47,15 @@ class KeywordIndex:
     _vocab: dict[str, int]
     docs: list[str]
     vectors: np.ndarray
+    summaries: np.ndarray | None = None  # unit vectors of each operation's summary line (others: their digest's)
+    _fields: OperationFields | None = None
+
+    @property
+    def fields(self) -> OperationFields:
+        """Return the per-field ranking matrices, built on first use and kept for this library version."""
+        if self._fields is None:
+            self._fields = build_fields(self.metas, self.docs)
+        return self._fields
 
     def record(self, pos: int) -> StoredRecord:
         """Return the chunk at `pos` as a store record (with its vector)."""
@@ -85,7 +95,13 @@ class KeywordIndex:
         return [(int(i), float(scores[i])) for i in idx]
 
 
-def build_index(version: int, records: Iterable[StoredRecord]) -> KeywordIndex:
+def summary_line(meta: dict) -> str:
+    """Return what an operation says it does: its summary, or its METHOD /path when it has none."""
+    title = str(meta.get("title", ""))
+    return title.split(" — ", 1)[1] if " — " in title else title
+
+
+def build_index(version: int, records: Iterable[StoredRecord]) -> SearchIndex:
     """Tokenise and index every record once, keeping its document and vector."""
     import bm25s
 
@@ -101,17 +117,18 @@ def build_index(version: int, records: Iterable[StoredRecord]) -> KeywordIndex:
         bm25.index(corpus, show_progress=False)
     vocab = dict(getattr(bm25, "vocab_dict", {}) or {})
     matrix = np.asarray(vectors, dtype=np.float32) if vectors else np.zeros((0, 384), dtype=np.float32)
-    return KeywordIndex(version, ids, metas, bm25, vocab, docs, matrix)
+    return SearchIndex(version, ids, metas, bm25, vocab, docs, matrix)
 
 
-class KeywordIndexManager:
-    """Hands out the BM25 index for the current library version, rebuilding lazily only when it changed.
+class SearchIndexManager:
+    """Hands out the search index for the current library version, rebuilding lazily only when it changed.
 
     The built index is saved under ``<data_dir>/bm25/`` so a restart with an unchanged library loads it
     from disk instead of re-reading and re-tokenising every chunk.
     """
 
-    def __init__(self, cache_dir: Path | None, load_records: Callable[[], Iterable[StoredRecord]]) -> None:
+    def __init__(self, cache_dir: Path | None, load_records: Callable[[], Iterable[StoredRecord]],
+                 embed: Callable[[list[str]], list[list[float]]] | None = None) -> None:
         # numpy's BLAS threads and torch's threads fight over the cores: a multi-threaded matrix product
         # between two encoder calls stalled queries by ~100 ms. One BLAS thread does the product in ~1 ms.
         from threadpoolctl import threadpool_limits
@@ -119,26 +136,50 @@ class KeywordIndexManager:
         threadpool_limits(limits=1, user_api="blas")
         self._dir = cache_dir
         self._load_records = load_records
-        self._index: KeywordIndex | None = None
+        self._embed = embed
+        self._index: SearchIndex | None = None
         self._lock = threading.Lock()
         self.builds = 0
 
-    def get(self, version: int) -> KeywordIndex:
+    def get(self, version: int) -> SearchIndex:
         """Return the index for `version`, building or loading it if the cached one is stale."""
         with self._lock:
             if self._index is None or self._index.version != version:
-                self._index = self._load(version) or self._build(version)
+                index = self._load(version) or self._build(version)
+                if index.summaries is None:  # saved by an older version: add them once, and keep them
+                    index.summaries = self._summaries(index)
+                    self._save(index)
+                _ = index.fields  # built here, under the lock, not by the first query
+                self._index = index
             return self._index
 
-    def _build(self, version: int) -> KeywordIndex:
+    def _build(self, version: int) -> SearchIndex:
         started = time.perf_counter()
         index = build_index(version, self._load_records())
+        index.summaries = self._summaries(index)
         self.builds += 1
         log.info("bm25.built", chunks=len(index.ids), version=version, ms=round((time.perf_counter() - started) * 1000))
         self._save(index)
         return index
 
-    def _save(self, index: KeywordIndex) -> None:
+    def _summaries(self, index: SearchIndex) -> np.ndarray:
+        """Embed each operation's summary line, reusing the vectors of lines the previous version had."""
+        out = index.vectors.copy()
+        if self._embed is None or not index.ids:
+            return out
+        texts = {pos: summary_line(meta) for pos, meta in enumerate(index.metas) if meta.get("path")}
+        previous = self._index
+        known: dict[str, np.ndarray] = {}
+        if previous is not None and previous.summaries is not None:
+            known = {summary_line(m): previous.summaries[p] for p, m in enumerate(previous.metas) if m.get("path")}
+        missing = sorted({t for t in texts.values() if t not in known})
+        if missing:
+            known.update(zip(missing, np.asarray(self._embed(missing), dtype=np.float32)))
+        for pos, text in texts.items():
+            out[pos] = known[text]
+        return out
+
+    def _save(self, index: SearchIndex) -> None:
         """Persist the index; a private temp folder per writer, so two processes never clobber each other."""
         if self._dir is None or not index.ids:
             return
@@ -149,6 +190,8 @@ class KeywordIndexManager:
             (tmp / "chunks.json").write_text(json.dumps({"version": index.version, "ids": index.ids, "metas": index.metas,
                                                          "docs": index.docs}))
             np.save(tmp / "vectors.npy", index.vectors)
+            if index.summaries is not None:
+                np.save(tmp / "summaries.npy", index.summaries)
             old = self._dir.with_name(f"{tmp.name}.old")
             if self._dir.exists():
                 self._dir.rename(old)
@@ -159,7 +202,7 @@ class KeywordIndexManager:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def _load(self, version: int) -> KeywordIndex | None:
+    def _load(self, version: int) -> SearchIndex | None:
         if self._dir is None or not (self._dir / "chunks.json").exists():
             return None
         try:
@@ -172,7 +215,11 @@ class KeywordIndexManager:
             vectors = np.load(self._dir / "vectors.npy")
             if "docs" not in saved or len(vectors) != len(saved["ids"]):
                 return None
-            return KeywordIndex(version, saved["ids"], saved["metas"], bm25, dict(bm25.vocab_dict), saved["docs"], vectors)
+            summaries = np.load(self._dir / "summaries.npy") if (self._dir / "summaries.npy").exists() else None
+            if summaries is not None and len(summaries) != len(vectors):
+                summaries = None
+            return SearchIndex(version, saved["ids"], saved["metas"], bm25, dict(bm25.vocab_dict), saved["docs"], vectors,
+                               summaries)
         except Exception as exc:  # a damaged cache is rebuilt, never fatal
             log.warning("bm25.load_failed", error=type(exc).__name__)
             return None

@@ -1,0 +1,148 @@
+"""Train the learned ranker on both development sets and write src/rag/ranking/weights.json.
+
+Examples: every user-style question (team library unscoped, and scoped to its own API) and every SOCBench-D
+query (its domain's library); each candidate the retriever would score is one row, labelled by whether it
+is a right endpoint. Validation is grouped: a whole user-style spec, or a whole SOCBench-D round, is held
+out per fold. The "nothing fits" threshold is the score below which only NOTHING_FITS_SHARE of in-scope
+user-style questions fall, measured on held-out folds.
+
+    .venv/bin/python scripts/train_ranker.py [--socbench-rounds 1,2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
+from library import SHARED, parse_rounds, socbench_domains, socbench_library, userstyle_library, userstyle_questions  # noqa: E402
+from common import write_json  # noqa: E402
+from scoring import endpoint  # noqa: E402
+
+from src.rag.ranking.model import WEIGHTS, LinearRanker  # noqa: E402
+from src.rag.retrieval import SearchFilters  # noqa: E402
+
+# Regularisation strength of the logistic regression (sklearn's C); chosen by grouped cross-validation.
+C = 0.3
+NOTHING_FITS_SHARE = 0.02
+
+
+@dataclass
+class Example:
+    """One question's candidates: feature rows, labels, and the fold (spec or round) it belongs to."""
+
+    group: str
+    matrix: np.ndarray
+    labels: np.ndarray
+    calibrates: bool  # a user-style question: its held-out top score sets the "nothing fits" threshold
+
+
+def _examples(assistant, questions: list[tuple[str, set[str], SearchFilters]], group: str,
+              calibrates: bool) -> list[Example]:
+    version = assistant.library.version()
+    vectors = assistant.embedder.embed([q for q, _, _ in questions])
+    out = []
+    for (text, relevant, filters), vec in zip(questions, vectors):
+        index, found = assistant.retriever.features(text, version, filters, query_vector=vec)
+        keys = [endpoint(index.metas[p].get("method") or "", index.metas[p].get("path") or "-") for p in found.positions]
+        out.append(Example(group, found.matrix, np.array([k in relevant for k in keys], dtype=np.float32), calibrates))
+    return out
+
+
+def userstyle_examples() -> list[Example]:
+    """Return the user-style examples, unscoped and scoped, grouped by spec."""
+    assistant, apis = userstyle_library()
+    by_group: dict[str, list] = {}
+    for q in userstyle_questions():
+        relevant = {endpoint(*g.split(" ", 1)) for g in q["gold"] + q.get("also_ok", [])}
+        group = "userstyle:" + q["id"].split("-", 1)[0]
+        scoped = SearchFilters(apis=(apis[str(SHARED / q["spec"])],))
+        by_group.setdefault(group, []).extend([(q["question"], relevant, SearchFilters()), (q["question"], relevant, scoped)])
+    return [e for g, qs in by_group.items() for e in _examples(assistant, qs, g, True)]
+
+
+def socbench_examples(rounds: tuple[int, ...] = ()) -> list[Example]:
+    """Return the SOCBench-D examples of the given rounds (all when empty), grouped by round."""
+    out = []
+    for domain in socbench_domains(rounds):
+        assistant, _ = socbench_library(domain)
+        queries = json.loads((domain / "queries.json").read_text())["queries"]
+        qs = [(q["query"], {endpoint(*e.split(" ", 1)) for e in q["endpoints"]}, SearchFilters()) for q in queries]
+        out += _examples(assistant, qs, "socbench:" + domain.parent.name, False)
+    return out
+
+
+def collect(rounds: tuple[int, ...] = ()) -> list[Example]:
+    """Return every training example of both development sets."""
+    return userstyle_examples() + socbench_examples(rounds)
+
+
+def fit(examples: list[Example], without: str | None = None, threshold: float = 0.0) -> LinearRanker:
+    """Fit the logistic regression on every example outside the group `without`."""
+    from sklearn.linear_model import LogisticRegression
+
+    train = [e for e in examples if e.group != without and e.labels.any()]
+    x = np.vstack([e.matrix for e in train])
+    y = np.concatenate([e.labels for e in train])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=C, max_iter=5000).fit((x - mean) / scale, y)
+    return LinearRanker(mean, scale, model.coef_[0], float(model.intercept_[0]), threshold,
+                        trained_on=f"{len(train)} questions, {len(y)} candidates")
+
+
+def fold_models(examples: list[Example]) -> dict[str, LinearRanker]:
+    """Return, per group, the model trained without it and with a threshold calibrated without it."""
+    groups = sorted({e.group for e in examples})
+    models = {g: fit(examples, g) for g in groups}
+    held_out = {g: [_top(models[g], e) for e in examples if e.group == g and e.calibrates] for g in groups}
+    for g in groups:
+        others = [s for h, scores in held_out.items() if h != g for s in scores]
+        models[g] = _with_threshold(models[g], float(np.quantile(others, NOTHING_FITS_SHARE)) if others else 0.0)
+    return models
+
+
+def _top(model: LinearRanker, example: Example) -> float:
+    return float(model.scores(example.matrix).max()) if len(example.matrix) else 0.0
+
+
+def _with_threshold(model: LinearRanker, threshold: float) -> LinearRanker:
+    return replace(model, nothing_fits_below=threshold)
+
+
+def held_out_report(examples: list[Example], models: dict[str, LinearRanker]) -> dict[str, float]:
+    """Return per group the held-out share of questions whose top candidate is right."""
+    out = {}
+    for g, model in models.items():
+        rows = [e for e in examples if e.group == g]
+        out[g] = round(statistics.mean(float(e.labels[int(np.argmax(model.scores(e.matrix)))] > 0) if len(e.labels) else 0.0
+                                       for e in rows), 3)
+    return out
+
+
+def main() -> None:
+    """Train, report the held-out top-1 per fold, and write the shipped weights."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--socbench-rounds", default="", help="comma-separated SOCBench-D rounds (default: all)")
+    rounds = parse_rounds(ap.parse_args().socbench_rounds)
+    examples = collect(rounds)
+    models = fold_models(examples)
+    for group, top1 in held_out_report(examples, models).items():
+        print(f"{group:28} held-out top-1 {top1}")
+    calib = [_top(models[e.group], e) for e in examples if e.calibrates]
+    final = _with_threshold(fit(examples), float(np.quantile(calib, NOTHING_FITS_SHARE)))
+    final = replace(final, trained_on=final.trained_on + f"; SOCBench-D rounds {','.join(map(str, rounds)) or 'all'}")
+    WEIGHTS.write_text(json.dumps(final.to_json(), indent=1) + "\n")
+    # The benchmark scores each held-out group with its fold model; keep them beside the other results.
+    write_json("ranker-folds.json", {"rounds": list(rounds), "models": {g: m.to_json() for g, m in models.items()}})
+    print(f"wrote {WEIGHTS} ({final.trained_on}; nothing fits below {final.nothing_fits_below:.3f})")
+
+
+if __name__ == "__main__":
+    main()

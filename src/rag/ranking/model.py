@@ -1,0 +1,83 @@
+"""The trained ranker: a linear model over FEATURES, loaded from a small versioned JSON file.
+
+``weights.json`` is written by ``scripts/train_ranker.py``; it records the feature names it was trained on,
+so a file that no longer matches the code is refused instead of silently mis-scoring.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from src.rag.ranking.features import FEATURES
+
+WEIGHTS = Path(__file__).with_name("weights.json")
+FORMAT = 1
+# Plain-language reasons for the features that most often decide a rank.
+REASONS = {
+    "dense": "close in meaning to the question",
+    "dense_gap": "the closest in meaning among the candidates",
+    "bm25_rel": "shares the question's key words",
+    "bm25_path": "its path names what you asked for",
+    "bm25_summary": "its summary uses your words",
+    "bm25_params": "it takes parameters you mentioned",
+    "bm25_description": "its description uses your words",
+    "cover_path": "its path covers the things you named",
+    "cover_summary": "its summary covers the things you named",
+    "ident_item": "it acts on the one object you named",
+    "verb_agrees": "its method fits your verb",
+    "api_dense_gap": "it is in the API closest to the question",
+    "api_named": "it is in the API you named",
+    "exact": "you named it",
+    "hybrid": "high by both meaning and keywords",
+}
+
+
+@dataclass(frozen=True)
+class LinearRanker:
+    """Scores feature rows as the probability that a chunk answers the question."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    nothing_fits_below: float
+    trained_on: str = ""
+
+    def scores(self, matrix: np.ndarray) -> np.ndarray:
+        """Return the probability of each row (one row per candidate)."""
+        z = ((matrix - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def reasons(self, row: np.ndarray, limit: int = 2) -> tuple[str, ...]:
+        """Return the plain-language reasons that raised this row's score most."""
+        contrib = (row - self.mean) / self.scale * self.coef
+        order = np.argsort(-contrib)
+        out = [REASONS[FEATURES[i]] for i in order if contrib[i] > 0 and FEATURES[i] in REASONS]
+        return tuple(dict.fromkeys(out))[:limit]
+
+    def to_json(self) -> dict:
+        """Return the serialisable form written to weights.json."""
+        return {"format": FORMAT, "features": list(FEATURES), "mean": self.mean.round(6).tolist(),
+                "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
+                "intercept": round(float(self.intercept), 6), "nothing_fits_below": round(self.nothing_fits_below, 6),
+                "trained_on": self.trained_on}
+
+    @classmethod
+    def from_json(cls, data: dict) -> LinearRanker:
+        """Build a ranker from its JSON form; refuse one trained on other features."""
+        if data.get("format") != FORMAT or tuple(data.get("features", ())) != FEATURES:
+            raise ValueError("The ranker weights do not match this version's features; run scripts/train_ranker.py.")
+        return cls(np.array(data["mean"], dtype=np.float32), np.array(data["scale"], dtype=np.float32),
+                   np.array(data["coef"], dtype=np.float32), float(data["intercept"]),
+                   float(data["nothing_fits_below"]), str(data.get("trained_on", "")))
+
+
+@lru_cache(maxsize=1)
+def shipped_ranker() -> LinearRanker:
+    """Return the ranker trained on all development data (weights.json in this package)."""
+    return LinearRanker.from_json(json.loads(WEIGHTS.read_text()))

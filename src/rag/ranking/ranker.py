@@ -1,0 +1,60 @@
+"""The one ranking authority: candidates, features and the trained model give every result its rank and reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from src.rag.ranking.features import CandidateFeatures, RankableIndex, candidate_features
+from src.rag.ranking.model import LinearRanker, shipped_ranker
+from src.rag.ranking.signals import read_question
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One ranked chunk: its index position, the model's score, why it ranks there, and whether it fits."""
+
+    position: int
+    score: float
+    reasons: tuple[str, ...]
+    fits: bool
+    exact: bool = False
+
+
+class LearnedRanker:
+    """Ranks the candidates of one question with a trained linear model (the shipped weights by default)."""
+
+    def __init__(self, model: LinearRanker | None = None) -> None:
+        self._model = model
+
+    @property
+    def model(self) -> LinearRanker:
+        """Return the model in use (loaded on first use)."""
+        if self._model is None:
+            self._model = shipped_ranker()
+        return self._model
+
+    def use(self, model: LinearRanker | None) -> None:
+        """Score with `model` from now on (None: the shipped weights)."""
+        self._model = model
+
+    def features(self, text: str, qvec: np.ndarray, index: RankableIndex, mask: np.ndarray | None,
+                 exact: np.ndarray | None = None) -> CandidateFeatures:
+        """Return the candidates of one question or step with their feature rows."""
+        return candidate_features(read_question(text), text, qvec, index, mask, exact)
+
+    def rank(self, text: str, qvec: np.ndarray, index: RankableIndex, mask: np.ndarray | None,
+             exact: np.ndarray | None = None, reasons: int = 2) -> list[Ranked]:
+        """Return the candidates best first; chunks the user named exactly come before the rest."""
+        found = self.features(text, qvec, index, mask, exact)
+        if not len(found.positions):
+            return []
+        model = self.model
+        scores = model.scores(found.matrix)
+        named = found.column("exact") > 0
+        order = np.lexsort((found.positions, -scores, ~named))
+        return [Ranked(int(found.positions[i]), float(scores[i]),
+                       model.reasons(found.matrix[i]) if n < 10 * reasons else (),
+                       bool(named[i] or scores[i] >= model.nothing_fits_below), bool(named[i]))
+                for n, i in enumerate(order)]

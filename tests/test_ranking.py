@@ -1,0 +1,162 @@
+"""The learned ranker on small crafted libraries: each feature's effect, one ranking authority, nothing fits."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from src.rag.ranking.features import FEATURES
+from src.rag.ranking.model import WEIGHTS, LinearRanker, shipped_ranker
+from src.rag.ranking.signals import intent_methods, names_identifier, read_question, wants_many
+from src.rag.retrieval import SearchFilters
+from src.rag.service import Assistant
+
+
+def _op(op_id: str, summary: str, params: tuple[str, ...] = (), deprecated: bool = False, description: str = "") -> dict:
+    op = {"operationId": op_id, "summary": summary, "tags": ["projects"], "responses": {"200": {"description": "ok"}},
+          "parameters": [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params]}
+    if deprecated:
+        op["deprecated"] = True
+    if description:
+        op["description"] = description
+    return op
+
+
+def projects_spec() -> bytes:
+    """A tracker API whose collection and item endpoints share their words, with a deprecated twin."""
+    paths = {
+        "/v2/projects": {"get": _op("listProjects", "List projects"), "post": _op("createProject", "Create a project")},
+        "/v2/projects/{project_id}": {"get": _op("getProject", "Get a project", ("project_id",)),
+                                      "delete": _op("deleteProject", "Delete a project", ("project_id",)),
+                                      "patch": _op("updateProject", "Update a project", ("project_id",))},
+        "/v2/projects/{project_id}/archive": {"post": _op("archiveProject", "Archive a project", ("project_id",))},
+        "/v1/project_archive": {"post": _op("legacyArchiveProject", "Archive a project", deprecated=True)},
+        "/v2/projects/{project_id}/members": {"get": _op("listMembers", "List the members of a project", ("project_id",))},
+        "/v2/tasks": {"get": _op("listTasks", "List tasks"), "post": _op("createTask", "Create a task")},
+    }
+    doc = {"openapi": "3.0.3", "info": {"title": "Tracker API", "version": "2.0"},
+           "servers": [{"url": "https://tracker.example.com"}], "paths": paths}
+    return json.dumps(doc).encode()
+
+
+@pytest.fixture(scope="module")
+def tracker(tmp_path_factory):
+    from src.core.config import Settings
+
+    assistant = Assistant(Settings(data_dir=tmp_path_factory.mktemp("tracker"), llm_provider="offline"))
+    report = assistant.index_upload("tracker.json", projects_spec())
+    assert report.ok, report.error
+    return assistant
+
+
+def keys(hits) -> list[str]:
+    return [f"{h.method} {h.path}" for h in hits if h.method]
+
+
+def features_of(assistant: Assistant, question: str) -> dict[str, dict[str, float]]:
+    index, found = assistant.retriever.features(question, assistant.library.version())
+    return {f"{index.metas[p]['method']} {index.metas[p]['path']}": dict(zip(FEATURES, map(float, row)))
+            for p, row in zip(found.positions, found.matrix) if index.metas[p].get("method")}
+
+
+def test_a_question_naming_an_id_ranks_the_item_endpoint_above_the_collection(tracker):
+    ranked = keys(tracker.search("get the project with id 8841", top_k=10))
+    assert ranked[0] == "GET /v2/projects/{project_id}"
+    assert ranked.index("GET /v2/projects/{project_id}") < ranked.index("GET /v2/projects")
+
+
+def test_identifier_features_mark_the_item_endpoint_only_when_the_question_names_one(tracker):
+    named = features_of(tracker, "get the project with id 8841")
+    assert named["GET /v2/projects/{project_id}"]["ident_item"] == 1.0
+    assert named["GET /v2/projects"]["ident_collection"] == 1.0
+    plain = features_of(tracker, "get all the projects")
+    assert plain["GET /v2/projects/{project_id}"]["ident_item"] == 0.0
+    assert plain["GET /v2/projects"]["many_collection"] == 1.0 and plain["GET /v2/projects/{project_id}"]["many_item"] == 1.0
+    assert features_of(tracker, "get the project with id 8841")["GET /v2/projects"]["many_collection"] == 0.0
+
+
+@pytest.mark.parametrize("question", ["get the project with id 8841", "refund ch_3MmlLrLkdIwHu7ix please",
+                                      "delete droplet 'web-1'", "fetch 5f0c2e8a-1b2c-4d3e-9f00-123456789abc"])
+def test_concrete_identifiers_are_recognised(question):
+    assert names_identifier(question)
+
+
+@pytest.mark.parametrize("question", ["list my projects", "how do I set cancel_at_period_end on a subscription?"])
+def test_plain_questions_name_no_identifier(question):
+    assert not names_identifier(question)
+
+
+def test_plurals_and_list_words_ask_for_many_objects():
+    assert wants_many("get all the projects") and wants_many("list pods") and wants_many("show my invoices")
+    assert not wants_many("get the project with id 8841") and not wants_many("what is the status of this process?")
+
+
+def test_the_question_verb_decides_between_methods_of_one_path(tracker):
+    assert intent_methods("please delete project 8841") == frozenset({"DELETE"})
+    assert keys(tracker.search("delete the project 8841", top_k=3))[0] == "DELETE /v2/projects/{project_id}"
+    found = features_of(tracker, "delete the project 8841")
+    assert found["DELETE /v2/projects/{project_id}"]["verb_agrees"] == 1.0
+    assert found["GET /v2/projects/{project_id}"]["verb_conflicts"] == 1.0
+
+
+def test_being_deprecated_lowers_an_operations_score(tracker):
+    index, found = tracker.retriever.features("archive a project", tracker.library.version())
+    row = next(r for p, r in zip(found.positions, found.matrix) if index.metas[p]["path"] == "/v1/project_archive")
+    assert row[FEATURES.index("deprecated")] == 1.0
+    current = row.copy()
+    current[FEATURES.index("deprecated")] = 0.0
+    model = shipped_ranker()
+    assert model.scores(row[None, :])[0] < model.scores(current[None, :])[0]
+
+
+def test_path_coverage_counts_the_question_nouns_the_path_names(tracker):
+    found = features_of(tracker, "list the members of a project")
+    assert found["GET /v2/projects/{project_id}/members"]["cover_path"] == 1.0
+    assert found["GET /v2/tasks"]["cover_path"] == 0.0
+    assert read_question("list the members of a project").nouns == ("member", "project")
+
+
+def test_the_answers_first_endpoint_is_the_first_source_and_the_first_search_hit(tracker):
+    for question in ("get the project with id 8841", "create a task", "list projects"):
+        answer = tracker.ask(question)
+        first_hit = keys(tracker.search(question))[0]
+        assert answer.text.startswith(f"### `{first_hit}`")
+        assert f"{answer.sources[0].method} {answer.sources[0].path}" == first_hit
+        scores = [h.score for h in answer.sources if h.method]
+        assert scores[0] == max(scores)  # the Sources table never scores an alternative higher
+
+
+def test_hits_carry_the_reasons_for_their_rank(tracker):
+    best = tracker.search("get the project with id 8841", top_k=1)[0]
+    assert best.reasons and all(isinstance(r, str) and r for r in best.reasons)
+    assert "Why it ranks here:" in tracker.ask("get the project with id 8841").text
+
+
+def test_a_question_no_indexed_api_can_answer_gets_nothing_fits(tracker):
+    answer = tracker.ask("book a flight from Paris to Tokyo next Tuesday")
+    assert answer.text.startswith("I could not find an endpoint")
+    assert answer.code == ()
+    assert not any(h.fits for h in tracker.search("book a flight from Paris to Tokyo next Tuesday"))
+
+
+def test_scoping_to_one_api_keeps_the_ranking_inside_it(tracker):
+    assert tracker.search("list projects", filters=SearchFilters(apis=("nope@1",))) == []
+
+
+def test_shipped_weights_are_small_and_match_the_features():
+    assert WEIGHTS.stat().st_size < 1_000_000
+    model = shipped_ranker()
+    assert len(model.coef) == len(FEATURES) and 0.0 < model.nothing_fits_below < 1.0
+    stale = json.loads(WEIGHTS.read_text()) | {"features": list(FEATURES[:-1])}
+    with pytest.raises(ValueError, match="train_ranker"):
+        LinearRanker.from_json(stale)
+
+
+def test_reasons_name_the_features_that_raised_the_score():
+    model = LinearRanker(np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.eye(len(FEATURES))[FEATURES.index("ident_item")],
+                         0.0, 0.5)
+    row = np.zeros(len(FEATURES))
+    row[FEATURES.index("ident_item")] = 1.0
+    assert model.reasons(row) == ("it acts on the one object you named",)
