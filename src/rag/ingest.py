@@ -22,6 +22,7 @@ from src.rag.embedding import Embedder
 from src.rag.library import ApiInfo, Library
 from src.rag.originals import OriginalsStore
 from src.rag.parsing import redact_original
+from src.rag.planning.storage import write_graph
 from src.rag.store import VectorStore
 from src.rag.types import ApiSpec, IngestReport
 
@@ -151,6 +152,7 @@ class Ingestor:
             try:
                 # the stored original is what downloads and backups hold: secrets are removed there too
                 staging = self.originals.stage(api, name, redact_original(name, upload.data), spec)
+                write_graph(staging, spec)
                 self.store.upsert(changed, vectors)
                 self.store.delete(gone)
                 previous = self.originals.commit(api, staging)

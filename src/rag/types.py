@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from src.rag.planning.plan import PlanStep
+
 
 class SpecFormat(str, enum.Enum):
     """Source format of a specification, detected from content."""
@@ -49,6 +51,8 @@ class SchemaField:
     default: Any = None
     example: Any = None
     deprecated: bool = False
+    read_only: bool = False
+    format: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class Response:
     fields: tuple[SchemaField, ...] = ()
     schema_name: str = ""
     example: Any = None
+    is_list: bool = False
+    leaf_fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -272,6 +278,7 @@ class Answer:
     unverified: tuple[str, ...] = ()
     usage: Usage = field(default_factory=Usage)
     cached: bool = False
+    plan: tuple[PlanStep, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Return the CLI/JSON view of the answer."""
@@ -290,6 +297,7 @@ class Answer:
                 "estimated": self.usage.estimated,
             },
             "cached": self.cached,
+            "plan": [step.to_json() for step in self.plan],
         }
 
 

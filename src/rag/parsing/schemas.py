@@ -50,6 +50,7 @@ class SchemaReader:
         self._fields: dict[tuple[int, int], tuple[SchemaField, ...]] = {}
         self._types: dict[tuple[int, int], str] = {}
         self._examples: dict[int, Any] = {}
+        self._paths: dict[tuple[int, int, str], tuple[tuple[str, str], ...]] = {}
 
     def resolve(self, node: Any, file: str) -> tuple[Any, str]:
         """Follow refs to a schema node."""
@@ -184,6 +185,42 @@ class SchemaReader:
                     out.append(dataclasses.replace(child, name=f"{name}.{child.name}"))
         return tuple(out[:MAX_FIELDS])
 
+    def leaf_paths(self, node: Any, file: str, depth: int = 4, owner: str = "", _named: bool = True,
+                   _stack: frozenset[int] = frozenset()) -> tuple[tuple[str, str], ...]:
+        """Return (path, owning schema name) for the scalar fields of a value, arrays marked ``[]``.
+
+        ``tracks.items[].uri`` says where a value sits in a response; the schema name says what owns it.
+        Only the value itself and array items take their own schema's name: a nested part (a Kubernetes
+        ``metadata``) belongs to the object around it.
+        """
+        if _named and isinstance(node, dict):
+            owner = self.resolver.ref_name(node) or owner
+        target, tfile = self.resolve(node, file)
+        if not isinstance(target, dict) or depth <= 0 or id(target) in _stack:
+            return ()
+        key = (id(target), depth, owner)
+        if key in self._paths:
+            return self._paths[key]
+        stack = _stack | {id(target)}
+        body = self._body_schema(target, tfile)
+        if body is not target:
+            mark = "[]" if self._own_type(target).startswith("array") else ""
+            result = tuple((mark + ("." if p and not p.startswith("[") and mark else "") + p, o)
+                           for p, o in self.leaf_paths(body[0], body[1], depth, owner, True, stack))
+        else:
+            out: list[tuple[str, str]] = []
+            for name, (prop, pfile) in self.merged(target, tfile).props.items():
+                sub = self.leaf_paths(prop, pfile, depth - 1, owner, False, stack)
+                if sub:
+                    out += [(name + p if p.startswith("[") else f"{name}.{p}", o) for p, o in sub]
+                elif not self.type_of(prop, pfile).startswith(("object", "array<object")):
+                    out.append((name, owner))
+                if len(out) >= MAX_FIELDS:
+                    break
+            result = tuple(out[:MAX_FIELDS])
+        self._paths[key] = result
+        return result
+
     def field(self, name: str, node: Any, file: str, required: bool) -> SchemaField:
         """Describe one property as a `SchemaField`."""
         target, tfile = self.resolve(node, file)
@@ -198,6 +235,8 @@ class SchemaReader:
             default=_scalar_or_none(target.get("default")),
             example=self.example(node, file),
             deprecated=bool(local.get("deprecated") or target.get("deprecated")),
+            read_only=bool(local.get("readOnly") or target.get("readOnly")),
+            format=_text(target.get("format")) or ("binary" if target.get("type") == "file" else ""),
         )
 
     def example(self, node: Any, file: str, depth: int = _EXAMPLE_DEPTH, _stack: frozenset[int] = frozenset()) -> Any:
