@@ -19,9 +19,10 @@ from src.rag.ingest import Ingestor, Progress, Upload, upload_from_path
 from src.rag.keyword import KeywordIndexManager
 from src.rag.library import ApiInfo, Library
 from src.rag.originals import OriginalsStore
+from src.rag.planning.planner import Planner
 from src.rag.retrieval import HybridRetriever, SearchFilters
 from src.rag.store import ChromaStore
-from src.rag.types import Answer, ApiSpec, Hit, IngestReport
+from src.rag.types import Answer, ApiSpec, ChunkKind, Hit, IngestReport
 
 log = get_logger(__name__)
 
@@ -47,6 +48,8 @@ class Assistant:
         )
         self.ingestor = Ingestor(settings, self.library, self.store, self.embedder, self.originals, self._changed)
         self._specs: dict[tuple[str, float], ApiSpec] = {}
+        self._flows: dict[tuple[str, str, float], Any] = {}
+        self.planner = Planner(self._search_api, self.dataflow, self.get_spec)
         # re-entrant: known_references() loads specs through get_spec() while holding it
         self._known: tuple[int, tuple[set[str], set[str]]] | None = None
         self.router_error = ""
@@ -99,6 +102,18 @@ class Assistant:
                 self._specs[key] = self.originals.load_spec(api)
             return self._specs[key]
 
+    def dataflow(self, api: str):
+        """Return the data-flow graph of an API (which response field feeds which input)."""
+        from src.rag.planning.storage import read_graph
+
+        info = self.library.get(api)
+        key = ("flow", api, info.indexed_at)
+        with self._lock:
+            if key not in self._flows:
+                self._flows = {k: v for k, v in self._flows.items() if k[1] != api}
+                self._flows[key] = read_graph(self.originals.folder(api), self.get_spec(api))
+            return self._flows[key]
+
     def original_file(self, api: str) -> tuple[str, bytes]:
         """Return the original uploaded file (name, bytes)."""
         self.library.get(api)
@@ -123,6 +138,11 @@ class Assistant:
         query = require_question(query, self.settings.max_question_chars)
         filters = self._scoped(filters or SearchFilters(), latest_only)
         return self.retriever.search(query, top_k or self.settings.top_k, self.library.version(), filters)
+
+    def _search_api(self, query: str, api: str) -> list[Hit]:
+        """Return the ranked operations of one API for one action of a question (the planner's goals)."""
+        filters = SearchFilters(apis=(api,), kinds=(ChunkKind.OPERATION,))
+        return self.retriever.search(query, self.settings.top_k, self.library.version(), filters)
 
     def _scoped(self, filters: SearchFilters, latest_only: bool) -> SearchFilters:
         if not latest_only:
@@ -159,6 +179,7 @@ class Assistant:
         """Yield `TextDelta` events as the answer is written, then one `Final(answer)`."""
         from src.rag.generation.events import Final, TextDelta
         from src.rag.generation.offline import compose_offline
+        from src.rag.generation.plan_sections import with_plan
 
         question = require_question(question, self.settings.max_question_chars)
         router = router or self.router
@@ -175,7 +196,7 @@ class Assistant:
             return
         hits = self.retriever.search(standalone, k, context[0], filters, query_vector=qvec) if qvec is not None else []
         specs = {h.api: self.get_spec(h.api) for h in hits if _exists(self.library, h.api)}
-        offline = compose_offline(question, hits, specs)
+        offline = with_plan(compose_offline(question, hits, specs), self.planner.plan(standalone, hits), self.get_spec)
         final = None
         for event in router.stream(question, hits, offline, history, known=self.known_references()):
             if isinstance(event, Final):

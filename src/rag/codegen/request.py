@@ -66,6 +66,7 @@ class RequestModel:
     content_type: str = ""
     graphql: bool = False
     summary: str = ""
+    files: tuple[str, ...] = ()
 
     @property
     def form(self) -> list[tuple[str, Any]]:
@@ -95,6 +96,7 @@ def build_request(spec: ApiSpec, op: Operation, base_url: str | None = None) -> 
         content_type=content_type,
         graphql=is_graphql,
         summary=op.summary,
+        files=file_fields(op) if kind == BodyKind.MULTIPART else (),
     )
 
 
@@ -207,6 +209,13 @@ def _body(op: Operation) -> tuple[BodyKind, Any, str]:
         return BodyKind.JSON, body_value(body), ctype
     raw = body.raw_example or (body.example if isinstance(body.example, str) else "")
     return BodyKind.RAW, raw or "<request body>", ctype
+
+
+def file_fields(op: Operation) -> tuple[str, ...]:
+    """Return the top-level body fields that carry a file (binary strings, Swagger `file` parameters)."""
+    body = op.request_body
+    return tuple(f.name for f in (body.fields if body else ()) if "." not in f.name
+                 and (f.format in {"binary", "byte"} and "string" in f.type or f.type == "file"))
 
 
 def _graphql_body(spec: ApiSpec, op: Operation) -> tuple[BodyKind, Any, str]:

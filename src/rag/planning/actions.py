@@ -20,7 +20,7 @@ _HEADING = re.compile(r"^(?P<head>[^:]{3,120}):\s+(?P<body>.+)$", re.DOTALL)
 _LIST_ITEM = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)\s*")
 # Sentences that describe what exists or happened rather than ask for something.
 _STATE = re.compile(r"\b(already|existing|exists?|i have|i got|i know|is leaving|failed|stuck|keeps|by mistake|"
-                    r"is capped|stopped)\b", re.IGNORECASE)
+                    r"is capped|stopped|(?:don'?t|do not|dont) (?:know|have))\b", re.IGNORECASE)
 MAX_ACTIONS = 4
 
 
@@ -54,6 +54,9 @@ def _clauses(text: str) -> list[str]:
         # context ("full amount", "which endpoint?") is not an action; an action opens with its verb
         if _opens_with_verb(clause) or (not kept and not _STATE.search(clause)):
             kept.append(clause)
+    for n in range(1, len(kept)):
+        if len(tokenize(kept[n])) < 2:  # "…find them in the ban list, lift it": a lone verb borrows the object
+            kept[n] = f"{kept[n]} {' '.join(tokenize(kept[n - 1])[-2:])}"
     if len(kept) > 1 and not _opens_with_verb(kept[0]) and len(kept[0].split()) <= 3:
         kept[1] = f"{kept[1]} ({kept.pop(0)})"  # a leading topic ("metered billing") is context for the action
     return kept or clauses

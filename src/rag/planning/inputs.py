@@ -53,6 +53,9 @@ def from_question(inp: FlowInput, values: Sequence[GivenValue]) -> PlanInput | N
 def fits(value: GivenValue, inp: FlowInput, names: set[str]) -> bool:
     """Tell whether a typed value is meant for an input: its neighbouring noun, id prefix or kind says so."""
     nouns = set(value.nouns)
+    if value.kind in {"quoted", "email", "phone", "date", "url"} and inp.attribute in {"id", "sid", "uuid"} \
+            and inp.location == "path":
+        return False  # a display name or an address is not an identifier; it is looked up or sent as a field
     if value.kind == "id":
         return id_prefix_fits(str(value.value), inp.resource) or bool(nouns & set(inp.resource[-1:]))
     if value.kind in _KIND_FITS:
@@ -60,6 +63,8 @@ def fits(value: GivenValue, inp: FlowInput, names: set[str]) -> bool:
     if value.kind == "number":
         return bool(set(value.before[-1:]) & names) and inp.attribute in {"id", "number"} or \
             bool(set(value.before[-2:]) & set(words(inp.name))) and bool(re.match(r"^(integer|number)", inp.type or ""))
+    if value.kind == "quoted" and inp.attribute == "name" and not inp.resource:
+        return True  # "create a playlist called 'Road trip'": the name of the thing being made
     return bool(nouns & set(inp.resource[-1:])) or (value.kind == "quoted" and bool(nouns & names))
 
 
