@@ -80,7 +80,7 @@ def _step_lines(n: int, step: PlanStep, model: RequestModel) -> list[str]:
     names = {v.var: f"S{n}_{v.var}" for v in model.path_vars}
     for v in model.path_vars:
         out.append(f"{names[v.var]} = {_value(given.get(v.name), v.value)}")
-    url = "".join('{quote(str(' + names[p.var] + '), safe="")}' if p.var else q.py_fstring_part(p.text)
+    url = "".join("{quote(str(" + names[p.var] + "), safe='')}" if p.var else q.py_fstring_part(p.text)
                   for p in model.path_parts)
     kwargs = []
     query = [(name, q.py_lit(value)) for name, value in model.query if name not in given]
