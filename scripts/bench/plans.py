@@ -102,9 +102,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="cached library of the userstyle specs")
     parser.add_argument("--show", action="store_true", help="print each multi-step question's plan to stderr")
+    parser.add_argument("--kind", choices=("steps", "single"), help="only the questions of this kind")
     args = parser.parse_args()
     assistant = Assistant(Settings(data_dir=args.data_dir))
-    questions = json.loads(QUESTIONS.read_text())
+    questions = [q for q in json.loads(QUESTIONS.read_text()) if not args.kind or q["kind"] == args.kind]
     ensure_indexed(assistant, questions)
     started = time.perf_counter()
     figures = plan_figures(assistant, questions, args.show)

@@ -25,6 +25,8 @@ from src.rag.store import ChromaStore
 from src.rag.types import Answer, ApiSpec, ChunkKind, Hit, IngestReport
 
 log = get_logger(__name__)
+# How many ranked operations the planner may choose an action's call from.
+ACTION_CANDIDATES = 10
 
 
 class Assistant:
@@ -142,7 +144,7 @@ class Assistant:
     def _search_api(self, query: str, api: str) -> list[Hit]:
         """Return the ranked operations of one API for one action of a question (the planner's goals)."""
         filters = SearchFilters(apis=(api,), kinds=(ChunkKind.OPERATION,))
-        return self.retriever.search(query, self.settings.top_k, self.library.version(), filters)
+        return self.retriever.search(query, ACTION_CANDIDATES, self.library.version(), filters)
 
     def _scoped(self, filters: SearchFilters, latest_only: bool) -> SearchFilters:
         if not latest_only:
@@ -196,7 +198,7 @@ class Assistant:
             return
         hits = self.retriever.search(standalone, k, context[0], filters, query_vector=qvec) if qvec is not None else []
         specs = {h.api: self.get_spec(h.api) for h in hits if _exists(self.library, h.api)}
-        offline = with_plan(compose_offline(question, hits, specs), self.planner.plan(standalone, hits), self.get_spec)
+        offline = with_plan(compose_offline(question, hits, specs), self.planner.safe_plan(standalone, hits), self.get_spec)
         final = None
         for event in router.stream(question, hits, offline, history, known=self.known_references()):
             if isinstance(event, Final):

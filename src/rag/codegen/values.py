@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from src.rag.types import RequestBody, SchemaDef, SchemaField
@@ -99,17 +100,23 @@ def _split(name: str, declared: set[str]) -> list[str]:
     return parts + [name[start:]]
 
 
-def _chosen_fields(fields: tuple[SchemaField, ...], fill: bool = True) -> list[tuple[list[str], SchemaField]]:
-    """Pick required fields (with required children of chosen parents); else a few optional top-level ones."""
+def _chosen_fields(fields: tuple[SchemaField, ...], given: Mapping[str, Any], fill: bool = True
+                   ) -> list[tuple[list[str], SchemaField]]:
+    """Pick what a body sends: required fields first, then fields the user gave values for, else a few optional ones.
+
+    Read-only and deprecated fields are never sent; a child goes with its parent only when it is required.
+    """
     declared = {f.name for f in fields}
-    live = [(_split(f.name, declared), f) for f in fields if not f.deprecated]
+    live = [(_split(f.name, declared), f) for f in fields if not f.deprecated and not f.read_only]
     top = [f for parts, f in live if len(parts) == 1]
-    chosen_tops = {f.name for f in top if f.required}
-    if not chosen_tops and fill:
+    order = [f.name for f in top if f.required] + [f.name for f in top if f.name in given and not f.required]
+    if not order and fill:
         hinted = [f for f in top if f.example is not None or f.default is not None]
         plain = [f for f in top if base_type(f.type) in _SCALARS and f not in hinted]
-        chosen_tops = {f.name for f in (hinted + plain)[:MAX_OPTIONAL_FIELDS]}
-    return [(parts, f) for parts, f in live if parts[0] in chosen_tops and (len(parts) == 1 or f.required)]
+        order = [f.name for f in (hinted + plain)[:MAX_OPTIONAL_FIELDS]]
+    rank = {name: n for n, name in enumerate(order)}
+    chosen = [(parts, f) for parts, f in live if parts[0] in rank and (len(parts) == 1 or f.required)]
+    return sorted(chosen, key=lambda item: rank[item[0][0]])
 
 
 def _insert(target: dict, parts: list[str], value: Any) -> None:
@@ -129,16 +136,54 @@ def _insert(target: dict, parts: list[str], value: Any) -> None:
         node[parts[-1]] = value
 
 
-def body_value(body: RequestBody) -> Any:
-    """Build the body a sample sends: the spec's body example laid over values assembled from its fields."""
+def _at(example: Any, parts: list[str]) -> Any:
+    """Return the example's value at a dotted position (first array element on the way), or None."""
+    node = example
+    for part in parts:
+        if isinstance(node, list):
+            node = node[0] if node else None
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def field_value(f: SchemaField, name: str, example: Any = None) -> Any:
+    """Choose a field's value: the body example where it is valid, else the field's own example, default, enum."""
+    if example is not None and (not f.enum or str(example) in f.enum) and _fits_type(example, f.type):
+        return example
+    value = sample_value(name, f.type, f.enum, f.default, f.example)
+    if f.enum and str(value) not in f.enum:
+        value = _coerce_enum(f.enum[0], f.type)
+    if f.format in {"binary", "byte"} and isinstance(value, str) and value.startswith("<"):
+        return f"<{name} file contents>"
+    return value
+
+
+def _fits_type(value: Any, type_text: str) -> bool:
+    kind = base_type(type_text)
+    checks = {"integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+              "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+              "boolean": lambda v: isinstance(v, bool), "object": lambda v: isinstance(v, dict),
+              "array": lambda v: isinstance(v, list)}
+    return "|" in (type_text or "") or checks.get(kind, lambda v: isinstance(v, str))(value)
+
+
+def body_value(body: RequestBody, given: Mapping[str, Any] | None = None) -> Any:
+    """Build the body a sample sends: required fields first, the user's values, spec examples where valid.
+
+    Args:
+        body: the operation's request body.
+        given: values from the question or earlier calls, by top-level field name.
+    """
+    given = dict(given or {})
     if body.example is not None and not isinstance(body.example, dict):
         return body.example
     example = body.example or {}
+    if not body.fields:
+        return {**example, **given}
     result: dict[str, Any] = {}
-    # A short example (often just one enum field) would make a poor sample alone, so fields fill it out.
-    for parts, f in _chosen_fields(body.fields, fill=len(example) < MAX_OPTIONAL_FIELDS):
-        _insert(result, parts, sample_value(parts[-1], f.type, f.enum, f.default, f.example))
-    result.update(example)
+    for parts, f in _chosen_fields(body.fields, given, fill=True):
+        value = given[f.name] if f.name in given else field_value(f, parts[-1], _at(example, parts))
+        _insert(result, parts, value)
     return result
 
 

@@ -11,7 +11,7 @@ from src.rag.textutil import tokenize
 VERBS = ACTION_VERBS | frozenset("""
 acknowledge activate assign attach ban block bill buy cap clone complete confirm create drain email enable
 evict expose finalize fork give grant hook invite kick lift mute pin poll price publish pull purge put read
-refresh rotate save scale set skip star submit tag tell unban unpin unstar upload
+refresh rotate save scale set skip star submit tag tell unban unpin unstar upload make start stop end open
 """.split())
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 _ALWAYS = re.compile(r"\s*,?\s*\b(?:and then|then|after that|afterwards|finally|lastly|and also)\b[,:]?\s+", re.IGNORECASE)
@@ -58,7 +58,8 @@ def _clauses(text: str) -> list[str]:
         if len(tokenize(kept[n])) < 2:  # "…find them in the ban list, lift it": a lone verb borrows the object
             kept[n] = f"{kept[n]} {' '.join(tokenize(kept[n - 1])[-2:])}"
     if len(kept) > 1 and not _opens_with_verb(kept[0]) and len(kept[0].split()) <= 3:
-        kept[1] = f"{kept[1]} ({kept.pop(0)})"  # a leading topic ("metered billing") is context for the action
+        topic = kept.pop(0)
+        kept[0] = f"{kept[0]} ({topic})"  # a leading topic ("metered billing") is context for the action
     return kept or clauses
 
 
@@ -85,3 +86,25 @@ def _opens_with_verb(clause: str) -> bool:
 def has_verb(clause: str) -> bool:
     """Tell whether a clause holds an action verb anywhere."""
     return any(w in VERBS for w in re.findall(r"[a-z]+", clause.lower()))
+
+
+# What an action's verb asks the call to do, as the HTTP methods that can do it.
+_METHODS_FOR = (
+    ({"GET"}, "list find search show see get read check poll download pull look fetch view retrieve which "
+              "what tell count inspect watch"),
+    ({"DELETE", "POST"}, "delete remove purge revoke release lift unban detach destroy drop"),
+    ({"POST", "PUT"}, "create make add start upload send post submit register buy new trigger run invite "
+                      "attach put open book generate deploy issue enroll save"),
+    ({"POST", "PUT", "PATCH"}, "update change set modify edit replace cap finalize confirm upgrade assign hook "
+                               "give ban stop cancel end rename move mark enable disable acknowledge verify price"),
+)
+
+
+def method_fits(action: str, method: str) -> bool:
+    """Tell whether an HTTP method can do what the action's first verb asks (unknown verbs allow any)."""
+    words = re.findall(r"[a-z]+", action.lower())
+    verb = next((w for w in words[:3] if w in VERBS or w in {"new", "which", "what"}), "")
+    for methods, verbs in _METHODS_FOR:
+        if verb and verb in verbs.split():
+            return method.upper() in methods
+    return True
