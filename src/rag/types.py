@@ -53,6 +53,8 @@ class SchemaField:
     deprecated: bool = False
     read_only: bool = False
     format: str = ""
+    pattern: str = ""
+    minimum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class RequestBody:
     schema_name: str = ""
     example: Any = None
     raw_example: str = ""
+    is_list: bool = False
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,7 @@ class OperationBuilder:
             schema_name=self._schema_name(schema),
             example=None if isinstance(example, str) else example,
             raw_example=example if isinstance(example, str) else "",
+            is_list=isinstance(schema, dict) and self.reader.type_of(schema, bfile).startswith("array"),
         )
 
     def _media_example(self, media: dict[str, Any], file: str) -> Any:
@@ -183,7 +184,8 @@ class OperationBuilder:
             return RequestBody(content_type=content_type, required=param.get("required") is True,
                                description=text_of(param.get("description")),
                                fields=self.reader.fields(schema, file) if isinstance(schema, dict) else (),
-                               schema_name=self._schema_name(schema), example=example)
+                               schema_name=self._schema_name(schema), example=example,
+                               is_list=isinstance(schema, dict) and self.reader.type_of(schema, file).startswith("array"))
         form = [(p, f) for p, f in params if p.get("in") == "formData"]
         return self._form_body(form, consumes) if form else None
 

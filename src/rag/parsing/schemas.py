@@ -231,13 +231,31 @@ class SchemaReader:
             type=self.type_of(node, file),
             required=required,
             description=_text(local.get("description")) or _text(target.get("description")),
-            enum=_enum(target),
+            enum=_enum(target) or self._alternative_enum(target, tfile),
             default=_scalar_or_none(target.get("default")),
             example=self.example(node, file),
             deprecated=bool(local.get("deprecated") or target.get("deprecated")),
             read_only=bool(local.get("readOnly") or target.get("readOnly")),
             format=_text(target.get("format")) or ("binary" if target.get("type") == "file" else ""),
+            pattern=self._constraint(target, tfile, "pattern")[:200],
+            minimum=_number(target.get("minimum")),
         )
+
+    def _constraint(self, node: dict[str, Any], file: str, key: str) -> str:
+        """Return a string constraint of a value, of its array items, or of its first alternative that has one."""
+        for candidate in [node, node.get("items"), *self.alternative_nodes(node)]:
+            target, _ = self.resolve(candidate, file)
+            if isinstance(target, dict) and _text(target.get(key)):
+                return _text(target.get(key))
+        return ""
+
+    def _alternative_enum(self, node: dict[str, Any], file: str) -> tuple[str, ...]:
+        """Return the enum of the first `anyOf`/`oneOf` alternative that has one (``anyOf: [Effort, null]``)."""
+        for alt in self.alternative_nodes(node):
+            target, _ = self.resolve(alt, file)
+            if isinstance(target, dict) and _enum(target):
+                return _enum(target)
+        return ()
 
     def example(self, node: Any, file: str, depth: int = _EXAMPLE_DEPTH, _stack: frozenset[int] = frozenset()) -> Any:
         """Build an example value from `example`/`examples`/`default`/`const`, or None."""
@@ -285,6 +303,11 @@ def _props(node: dict[str, Any]) -> dict[str, Any]:
     """Return the `properties` mapping of a node, or an empty one."""
     props = node.get("properties")
     return props if isinstance(props, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    """Return a numeric bound, or None."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _scalar_or_none(value: Any) -> Any:
