@@ -97,18 +97,41 @@ def plan_figures(assistant: Assistant, questions: list[dict], show: bool = False
             "single_one_step": single_ok / max(singles, 1)}
 
 
+def followup_figures(assistant: Assistant, dialogues: list[dict], show: bool = False) -> dict:
+    """Return the share of two-turn dialogues whose follow-up is answered with the expected operation."""
+    apis = spec_apis(assistant)
+    resolved = asked = 0
+    for d in dialogues:
+        api = apis.get(Path(d["spec"]).name)
+        if api is None:
+            continue
+        first, second = d["turns"]
+        scope = SearchFilters(apis=(api,))
+        answer = assistant.ask(first, filters=scope)
+        follow = assistant.ask(second, filters=scope, history=[("user", first), ("assistant", answer.text)])
+        keys = [f"{s.method} {s.path}" for s in follow.plan]
+        asked += 1
+        hit = bool(keys) and norm(keys[0]) in {norm(k) for k in d["expect"]}
+        resolved += hit
+        if show and not hit:
+            print(f"FOLLOW-UP MISS {d['id']}: {second!r} -> {keys}  expected {d['expect']}", file=sys.stderr)
+    return {"followup_dialogues": asked, "followups_resolved": resolved / max(asked, 1)}
+
+
 def main() -> None:
     """Index (once), run the questions and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="cached library of the userstyle specs")
     parser.add_argument("--show", action="store_true", help="print each multi-step question's plan to stderr")
-    parser.add_argument("--kind", choices=("steps", "single"), help="only the questions of this kind")
+    parser.add_argument("--kind", choices=("steps", "single", "followups"), help="only this part of the benchmark")
     args = parser.parse_args()
     assistant = Assistant(Settings(data_dir=args.data_dir))
     questions = [q for q in json.loads(QUESTIONS.read_text()) if not args.kind or q["kind"] == args.kind]
     ensure_indexed(assistant, questions)
     started = time.perf_counter()
-    figures = plan_figures(assistant, questions, args.show)
+    figures = plan_figures(assistant, questions, args.show) if args.kind != "followups" else {}
+    if args.kind in (None, "followups"):
+        figures |= followup_figures(assistant, json.loads(DIALOGUES.read_text()), args.show)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     print_table(["measure", "value"], [[k, f"{v:.3f}" if isinstance(v, float) else v] for k, v in figures.items()])
 
