@@ -57,3 +57,14 @@ def test_graph_round_trips_through_json():
     graph = _graph()
     again = DataFlowGraph.from_json(graph.to_json())
     assert again.operations == graph.operations and again.links == graph.links
+
+
+def test_explorer_text_says_what_an_operation_needs_and_where_it_comes_from():
+    from src.rag.generation.plan_sections import flow_markdown
+
+    text = flow_markdown(_graph(), "POST /playlists/{playlist_id}/tracks")
+    assert "To call this you need" in text
+    assert "`playlist_id` (path), which comes from `POST /users/{user_id}/playlists` → `id`" in text
+    assert "`uris` (body), which comes from `GET /search` → `tracks.items[].uri`" in text
+    produced = flow_markdown(_graph(), "GET /me")
+    assert "Its response feeds" in produced and "`user_id` of `POST /users/{user_id}/playlists`" in produced

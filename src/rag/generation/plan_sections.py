@@ -9,6 +9,7 @@ from src.rag.codegen import DEFAULT_LANGUAGES, generate_samples
 from src.rag.codegen.chain import chained_script
 from src.rag.codegen.render import LABELS
 from src.rag.generation.offline_sections import md_code, md_prose
+from src.rag.planning.graph import DataFlowGraph
 from src.rag.planning.plan import PlanInput, PlanStep
 from src.rag.types import Answer, ApiSpec, CodeSample
 
@@ -64,3 +65,40 @@ def plan_code(plan: Sequence[PlanStep], specs: dict[str, ApiSpec]) -> tuple[Code
             samples.append(CodeSample(s.language, s.code, f"Step {n}: {s.label or LABELS.get(s.language, s.language)}"))
     samples.append(CodeSample("python", chained_script(plan, specs), CHAIN_LABEL))
     return tuple(samples)
+
+
+MAX_PRODUCERS_SHOWN = 3
+
+
+def flow_markdown(graph: DataFlowGraph, key: str) -> str:
+    """Say for one operation what it needs and where each value comes from, and which calls its response feeds."""
+    node = graph.operations.get(key)
+    if node is None:
+        return ""
+    lines = []
+    if node.inputs:
+        lines.append("**To call this you need**")
+        for inp in node.inputs:
+            links = graph.producers(key, inp.name)[:MAX_PRODUCERS_SHOWN]
+            source = (", ".join(f"{md_code(link.producer)} → {md_code(link.field)}" for link in links)
+                      if links else "no operation returns it: you supply it")
+            lines.append(f"- {md_code(inp.name)} ({inp.location}), which comes from {source}")
+    else:
+        lines.append("**To call this you need** nothing from another call.")
+    fed = feeds(graph, key)[:MAX_PRODUCERS_SHOWN * 2]
+    if fed:
+        lines.append("")
+        lines.append("**Its response feeds** " + ", ".join(f"{md_code(name)} of {md_code(op)}" for op, name in fed))
+    return "\n".join(lines)
+
+
+def feeds(graph: DataFlowGraph, key: str) -> list[tuple[str, str]]:
+    """Return (operation, input) pairs whose best producer is this operation."""
+    return [(consumer, name) for consumer, inputs in graph.links.items() for name, links in inputs.items()
+            if links and links[0].producer == key]
+
+
+def plan_rows(plan: Sequence[PlanStep]) -> list[dict[str, str]]:
+    """Return one table row per step: number, call, and what it takes from where."""
+    return [{"Step": str(n), "Call": s.key, "Takes": input_sentence(s.inputs).replace("`", "")}
+            for n, s in enumerate(plan, start=1)]

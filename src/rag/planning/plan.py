@@ -53,3 +53,13 @@ class PlanStep:
 def concrete_field(field: str) -> str:
     """Turn a graph field path into one that reads a value: ``items[].id`` → ``items[0].id``."""
     return field.replace("[]", "[0]")
+
+
+def plan_from_jsonable(data: Any) -> tuple[PlanStep, ...]:
+    """Rebuild a plan stored as plain JSON (the dataclass form); anything malformed gives an empty plan."""
+    try:
+        return tuple(PlanStep(s["api"], s["method"], s["path"], s.get("pointer", ""),
+                              tuple(PlanInput(**i) for i in s.get("inputs", ())), s.get("summary", ""),
+                              bool(s.get("goal", True))) for s in data or ())
+    except (TypeError, KeyError):
+        return ()
