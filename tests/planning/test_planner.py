@@ -72,3 +72,24 @@ def test_no_operation_gives_an_empty_plan(tmp_path):
 
     empty = Assistant(Settings(data_dir=tmp_path / "data", llm_provider="offline"))
     assert empty.ask("skip to the next track").to_json()["plan"] == []
+
+
+def test_cli_ask_json_prints_the_plan(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.planning.music_spec import music_spec_bytes
+
+    spec = tmp_path / "tune.json"
+    spec.write_bytes(music_spec_bytes())
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "APIASSIST_DATA_DIR": str(tmp_path / "data")}
+    run = lambda *args: subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, capture_output=True,
+                                       text=True, timeout=300)
+    assert run("index", str(spec)).returncode == 0
+    out = run("ask", "skip to the next track and set the volume to 60", "--json")
+    assert out.returncode == 0, out.stderr[-500:]
+    plan = json.loads(out.stdout)["plan"]
+    assert [(s["method"], s["path"]) for s in plan] == [("POST", "/me/player/next"), ("PUT", "/me/player/volume")]
+    assert plan[1]["inputs"] == {"volume_percent": {"from": "question", "value": 60}}
