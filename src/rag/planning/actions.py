@@ -22,6 +22,8 @@ _LIST_ITEM = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)\s*")
 _STATE = re.compile(r"\b(already|existing|exists?|i have|i got|i know|is leaving|failed|stuck|keeps|by mistake|"
                     r"is capped|stopped|(?:don'?t|do not|dont) (?:know|have))\b", re.IGNORECASE)
 MAX_ACTIONS = 4
+_ARTICLE = re.compile(r"^\s*(?:a|an|another|one more)\s+\w", re.IGNORECASE)
+_MAKING = {"create", "make", "add", "set", "open", "start", "register", "build"}
 
 
 def split_actions(question: str) -> list[str]:
@@ -64,15 +66,27 @@ def _clauses(text: str) -> list[str]:
 
 
 def _verb_parts(part: str) -> list[str]:
-    """Split at commas, 'and', dashes and colons only where the next piece starts with a verb."""
+    """Split at commas, 'and', dashes and colons only where the next piece starts with a verb.
+
+    "make a coupon and a code SUMMER25" asks for two things made: a piece opening with an article after
+    a making verb becomes its own action with that verb.
+    """
     pieces = _MAYBE.split(part)
     out: list[str] = []
     for piece in pieces:
-        if out and not _opens_with_verb(piece):
+        verb = _first_word(out[-1]) if out else ""
+        if out and _ARTICLE.match(piece) and verb in _MAKING:
+            out.append(f"{verb} {piece}")
+        elif out and not _opens_with_verb(piece):
             out[-1] = f"{out[-1]} and {piece}"
         else:
             out.append(piece)
     return out
+
+
+def _first_word(clause: str) -> str:
+    words = re.findall(r"[a-z]+", clause.lower())
+    return words[0] if words else ""
 
 
 def _opens_with_verb(clause: str) -> bool:

@@ -302,3 +302,9 @@ def link_score(inp: FlowInput, out: FlowOutput, producer: str) -> float:
     last = out.field.rsplit(".", 1)[-1].removeprefix("[]")
     score += 0.25 if last.lower() in {inp.attribute, "id", "name", "sid", "uuid"} else 0.0
     return score - 0.1 * out.field.replace("[]", "").count(".")
+
+
+def scan_producers(graph: DataFlowGraph, inp: FlowInput, consumer: str) -> tuple[Link, ...]:
+    """Find producers of an input the stored links do not cover (an optional field), by scanning every output."""
+    pool = [(node.key, out) for node in graph.operations.values() if node.key != consumer for out in node.outputs]
+    return _best_links(inp, pool)[:MAX_LINKS]

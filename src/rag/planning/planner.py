@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from src.core.logging import get_logger
 from src.rag.planning.actions import method_fits, split_actions
 from src.rag.planning.given import GivenValue, given_values
-from src.rag.planning.graph import DataFlowGraph, FlowInput, Link
+from src.rag.planning.graph import DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
-from src.rag.planning.names import is_id_like, resource_of_path
+from src.rag.planning.names import is_id_like, resource_of_path, split_name
 from src.rag.planning.plan import PlanStep
 from src.rag.textutil import tokenize
 from src.rag.types import ApiSpec, ChunkKind, Hit, Operation
@@ -27,6 +27,8 @@ _LACKING = re.compile(r"\b(don'?t|do not|doesn'?t|dont) (know|have)\b|\bnot (its
 # "every active subscription", "the member whose name…": that resource is found by listing.
 _EVERY = re.compile(r"\b(?:every|each|all(?: of)?(?: the| my| their)?)\s+([a-z-]+(?:\s+(?!(?:a|an|the|that|they|in|of|for|from|to)\b)[a-z-]+)?)",
                     re.IGNORECASE)
+_LOCAL_FILE = re.compile(r"\b[\w-]+\.(?:jsonl|json|csv|pdf|png|jpe?g|txt|mp3|wav|zip)\b|\b(?:my|the|a)\s+(?:pdf|jsonl|csv)\b",
+                         re.IGNORECASE)
 _WHOSE = re.compile(r"\b([a-z]+)\s+whose\b", re.IGNORECASE)
 # "the last 50 messages", "last month's invoice", "the newest charge": found by listing and picking.
 _RECENT = re.compile(r"\b(?:last|latest|newest|oldest|most recent|recent)\s+(?:\d+\s+|month'?s?\s+|week'?s?\s+|year'?s?\s+)?([a-z]+)",
@@ -105,7 +107,7 @@ class Planner:
     def _add(self, op: Operation, ctx: PlanContext, steps: list[PlanStep], depth: int, goal: bool) -> None:
         node = ctx.graph.operations.get(op.key)
         inputs = []
-        for inp in node.inputs if node else ():
+        for inp in (node.inputs if node else ()) + optional_lookups(op, ctx.lookup):
             found = from_question(inp, ctx.values) or from_steps(ctx.graph, op.key, inp, steps)
             if found is None and depth < MAX_DEPTH and self._needs_lookup(inp, ctx):
                 producer = self._producer(op.key, inp, ctx, steps)
@@ -124,7 +126,8 @@ class Planner:
     def _producer(self, key: str, inp: FlowInput, ctx: PlanContext, steps: list[PlanStep]) -> Operation | None:
         """Pick the producer the question makes likeliest: graph score, question words, ranker order, lookups first."""
         taken = {s.key for s in steps} | {key}
-        links = [link for link in ctx.graph.producers(key, inp.name) if link.producer not in taken]
+        found = ctx.graph.producers(key, inp.name) or scan_producers(ctx.graph, inp, key)
+        links = [link for link in found if link.producer not in taken]
         if not links:
             return None
         best = max(links, key=lambda link: _relevance(link, ctx))
@@ -139,6 +142,17 @@ def action_fit(action: str, key: str) -> int:
     words = set(tokenize(action))
     last = resource_of_path(path)
     return 2 if last and (last[-1] in words or "".join(last) in words) else 1
+
+
+def optional_lookups(op: Operation, targets: set[str]) -> tuple[FlowInput, ...]:
+    """Return optional body fields naming a resource the user lacks the id of ("assign the ip to droplet web-02")."""
+    body = op.request_body
+    out = []
+    for f in body.fields if body and targets else ():
+        res, attr = split_name(f.name)
+        if "." not in f.name and not f.required and not f.read_only and is_id_like(attr) and set(res) & targets:
+            out.append(FlowInput(f.name, "body", f.type, res, attr, f.description))
+    return tuple(out)
 
 
 def _fed_by(graph: DataFlowGraph, key: str, earlier: Sequence[str]) -> bool:
@@ -156,6 +170,8 @@ def lookup_targets(question: str) -> set[str]:
             targets |= set(tokenize(m.group(1)))
         targets |= {t for m in _WHOSE.finditer(sentence) for t in tokenize(m.group(1))}
         targets |= {t for m in _RECENT.finditer(sentence) for t in tokenize(m.group(1))}
+        if _LOCAL_FILE.search(sentence):
+            targets.add("file")  # "fine tune on my training.jsonl": the file must be uploaded first
     return targets
 
 
