@@ -70,7 +70,7 @@ def page() -> None:
     by_key = {o.key: o for o in ops}
     chosen = st.selectbox("Operation", options=list(by_key), format_func=lambda k: _op_label(by_key[k]),
                           key=f"explorer_op_{api}_{tag}_{query.strip().lower()}")  # a new search shows its top hit
-    render_operation(spec, by_key[chosen])
+    render_operation(spec, by_key[chosen], flow=helper.dataflow(api))
 
 
 page()

@@ -10,6 +10,7 @@ import streamlit as st
 from app import state
 from app.views.safe import plain, safe_stream, show_markdown
 from src.rag.generation.events import Final, GenerationEvent, TextDelta
+from src.rag.generation.plan_sections import plan_rows
 from src.rag.transcript import usage_summary
 from src.rag.types import Answer, CodeSample, Hit
 
@@ -34,6 +35,7 @@ def render_answer(answer: Answer, message_id: int, feedback: Any = None, *, show
     if show_text:
         show_markdown(answer.text)
     render_notices(answer)
+    render_plan(answer)
     render_sources(answer.sources)
     render_code(answer.code, key=f"code_{message_id}")
     render_usage(answer)
@@ -48,6 +50,13 @@ def render_notices(answer: Answer) -> None:
     if answer.degraded:
         reason = answer.degraded_reason or "The language model was unavailable; this answer was composed offline."
         st.caption(f":material/info: {plain(reason)}")
+
+
+def render_plan(answer: Answer) -> None:
+    """Show a plan of several calls as numbered steps, each saying what it takes from the one before."""
+    if len(answer.plan) > 1:
+        with st.expander(f"Plan ({len(answer.plan)} calls)", icon=":material/account_tree:", expanded=True):
+            st.dataframe(plan_rows(answer.plan), hide_index=True)
 
 
 def render_sources(sources: Iterable[Hit]) -> None:

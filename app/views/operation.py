@@ -10,6 +10,8 @@ import streamlit as st
 from app.views.answer import render_code
 from app.views.common import show_error
 from app.views.safe import plain, show_markdown
+from src.rag.generation.plan_sections import flow_markdown
+from src.rag.planning.graph import DataFlowGraph
 from src.rag.types import ApiSpec, Operation, SchemaField
 
 
@@ -56,8 +58,8 @@ def _table(rows: list[dict[str, Any]], empty: str) -> None:
         st.caption(empty)
 
 
-def render_operation(spec: ApiSpec, op: Operation) -> None:
-    """Render everything about one operation."""
+def render_operation(spec: ApiSpec, op: Operation, flow: DataFlowGraph | None = None) -> None:
+    """Render everything about one operation (with ``flow``, where its inputs come from)."""
     st.subheader(f"`{op.key.replace('`', '')}`")
     if op.summary:
         st.markdown(f"**{plain(op.summary)}**")
@@ -67,6 +69,9 @@ def render_operation(spec: ApiSpec, op: Operation) -> None:
         show_markdown(op.description)
     st.caption("Source pointer")
     st.code(op.pointer or "(none)", language=None)
+    if flow is not None and flow_markdown(flow, op.key):
+        with st.expander("Data flow", icon=":material/account_tree:"):
+            st.markdown(flow_markdown(flow, op.key))
     tabs = st.tabs(["Parameters", "Request body", "Responses", "Auth", "Code"], key=f"op_tabs_{op.key}")
     with tabs[0]:
         _table(parameter_rows(op), "No parameters.")

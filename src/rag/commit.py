@@ -17,6 +17,7 @@ from src.core.logging import get_logger
 from src.rag.integrity import encode_records, undo_write
 from src.rag.library import ApiInfo, Library, PendingWrite
 from src.rag.originals import OriginalsStore
+from src.rag.planning.storage import write_graph
 from src.rag.store import VectorStore
 from src.rag.types import ApiSpec, Chunk
 
@@ -75,6 +76,7 @@ class Committer:
         pause_point("journal")
         try:
             staging = self.originals.stage(api, file.name, file.data, spec)
+            write_graph(staging, spec)
             pause_point("staged")
             self.store.upsert(changed, [vectors[c.embed_text] for c in changed])
             pause_point("chunks")

@@ -14,6 +14,7 @@ from typing import Any
 from src.core.errors import NotFound
 from src.rag.generation.usage import add_usage
 from src.rag.library import connect
+from src.rag.planning.plan import plan_from_jsonable
 from src.rag.serialize import to_jsonable
 from src.rag.types import Answer, ChunkKind, CodeSample, Hit, Usage
 
@@ -123,7 +124,7 @@ def answer_from_json(raw: str | None) -> Answer | None:
         question=d.get("question", ""), text=d.get("text", ""), sources=sources, code=code,
         provider=d.get("provider", "offline"), degraded=bool(d.get("degraded")),
         degraded_reason=d.get("degraded_reason", ""), unverified=tuple(d.get("unverified", ())),
-        usage=usage, cached=bool(d.get("cached")),
+        usage=usage, cached=bool(d.get("cached")), plan=plan_from_jsonable(d.get("plan")),
     )
 
 

@@ -21,14 +21,17 @@ from src.rag.ingest import Ingestor, Progress, Upload, upload_from_path
 from src.rag.integrity import LibraryCheck
 from src.rag.library import ApiInfo, Library
 from src.rag.originals import OriginalsStore
+from src.rag.planning.planner import Planner
 from src.rag.pipeline import AskPipeline, Ranking
 from src.rag.ranking.ranker import LearnedRanker
 from src.rag.retrieval import HybridRetriever, SearchFilters
 from src.rag.search_index import SearchIndexManager
 from src.rag.store import ChromaStore, VectorStore
-from src.rag.types import Answer, ApiSpec, Hit, IngestReport
+from src.rag.types import Answer, ApiSpec, ChunkKind, Hit, IngestReport
 
 log = get_logger(__name__)
+# How many ranked operations the planner may choose an action's call from.
+ACTION_CANDIDATES = 10
 
 
 class Assistant:
@@ -60,6 +63,8 @@ class Assistant:
         # normalised specs for answers with their stored size: least recently used leave first
         self._specs: LRUCache[tuple[str, float], tuple[ApiSpec, int]] = LRUCache(
             maxsize=max(1, int(settings.spec_cache_mb * 1024 * 1024)), getsizeof=lambda entry: max(1, entry[1]))
+        self._flows: dict[tuple[str, str, float], Any] = {}
+        self.planner = Planner(self._search_api, self.dataflow, self.get_spec)
         self._known: tuple[int, tuple[set[str], set[str]]] | None = None
         self.router_error = ""
         self._llm_chooser: Any = None
@@ -148,6 +153,18 @@ class Assistant:
     def _indexed_spec(self, api: str) -> ApiSpec | None:
         return self.get_spec(api) if _exists(self.library, api) else None
 
+    def dataflow(self, api: str):
+        """Return the data-flow graph of an API (which response field feeds which input)."""
+        from src.rag.planning.storage import read_graph
+
+        info = self.library.get(api)
+        key = ("flow", api, info.indexed_at)
+        with self._lock:
+            if key not in self._flows:
+                self._flows = {k: v for k, v in self._flows.items() if k[1] != api}
+                self._flows[key] = read_graph(self.originals.folder(api), self.get_spec(api))
+            return self._flows[key]
+
     def original_file(self, api: str) -> tuple[str, bytes]:
         """Return the original uploaded file (name, bytes)."""
         self.library.get(api)
@@ -173,6 +190,11 @@ class Assistant:
         query = require_question(query, self.settings.max_question_chars)
         filters = self._scoped(filters or SearchFilters(), latest_only)
         return self.retriever.search(query, top_k or self.settings.top_k, self.library.version(), filters)
+
+    def _search_api(self, query: str, api: str) -> list[Hit]:
+        """Return the ranked operations of one API for one action of a question (the planner's goals)."""
+        filters = SearchFilters(apis=(api,), kinds=(ChunkKind.OPERATION,))
+        return self.retriever.search(query, ACTION_CANDIDATES, self.library.version(), filters)
 
     def _scoped(self, filters: SearchFilters, latest_only: bool) -> SearchFilters:
         if not latest_only:
@@ -225,6 +247,7 @@ class Assistant:
         """Yield `TextDelta` events as the answer is written, then one `Final(answer)`."""
         self._ready()
         from src.rag.generation.events import Final, TextDelta
+        from src.rag.generation.plan_sections import with_plan
 
         question = require_question(question, self.settings.max_question_chars)
         router = router or self.router
@@ -243,7 +266,8 @@ class Assistant:
         ranking = self.pipeline.rank(plan, context[0], filters, k, qvec) if qvec is not None else Ranking(plan, ())
         if self.settings.llm_chooses_endpoint and not router.offline_only:
             ranking = Ranking(plan, tuple(self._chooser(router).reorder(standalone, ranking.hits)))
-        offline = self.pipeline.compose(question, ranking)
+        offline = with_plan(self.pipeline.compose(question, ranking), self.planner.safe_plan(standalone, list(ranking.hits)),
+                            self.get_spec)
         hits = list(ranking.hits)
         final = None
         for event in router.stream(question, hits, offline, history, known=self.known_references()):

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from src.rag.planning.plan import PlanStep
+
 
 class SpecFormat(str, enum.Enum):
     """Source format of a specification, detected from content."""
@@ -49,6 +51,10 @@ class SchemaField:
     default: Any = None
     example: Any = None
     deprecated: bool = False
+    read_only: bool = False
+    format: str = ""
+    pattern: str = ""
+    minimum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ class RequestBody:
     schema_name: str = ""
     example: Any = None
     raw_example: str = ""
+    is_list: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,8 @@ class Response:
     fields: tuple[SchemaField, ...] = ()
     schema_name: str = ""
     example: Any = None
+    is_list: bool = False
+    leaf_fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -275,6 +284,7 @@ class Answer:
     unverified: tuple[str, ...] = ()
     usage: Usage = field(default_factory=Usage)
     cached: bool = False
+    plan: tuple[PlanStep, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Return the CLI/JSON view of the answer."""
@@ -293,6 +303,7 @@ class Answer:
                 "estimated": self.usage.estimated,
             },
             "cached": self.cached,
+            "plan": [step.to_json() for step in self.plan],
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 from urllib.parse import unquote
 
 from src.rag.types import ApiSpec
@@ -41,6 +42,12 @@ def verify_answer(text: str, known_keys: set[str], known_pointers: set[str]) -> 
         if not ok:
             unverified.append(mention)
     return tuple(unverified)
+
+
+def verify_plan(plan: Iterable[Any], known_keys: set[str], known_pointers: set[str]) -> tuple[str, ...]:
+    """Return the plan steps (``METHOD /path``) and pointers that match nothing in the index."""
+    claims = "\n".join(f"{step.method} {step.path} {step.pointer}" for step in plan)
+    return verify_answer(claims, known_keys, known_pointers)
 
 
 def known_references(specs: Iterable[ApiSpec]) -> tuple[set[str], set[str]]:

@@ -40,14 +40,33 @@ def test_body_uses_required_fields_and_nests_dotted_children():
     assert body_value(body) == {"name": "Rex", "owner": {"email": "user@example.com"}, "tags": [{"label": "a"}]}
 
 
-def test_body_without_required_fields_shows_a_few_scalar_fields_and_keeps_the_example():
+def test_body_without_required_fields_shows_a_few_scalar_fields_and_uses_the_example_for_them():
     fields = (SchemaField("amount", "integer"), SchemaField("expand", "array<string>"), SchemaField("charge", "string"),
               SchemaField("reason", "string", enum=("duplicate",), example="duplicate"), SchemaField("x", "string"))
-    assert body_value(RequestBody(fields=fields, example={"reason": "duplicate"})) == {
+    assert body_value(RequestBody(fields=fields, example={"reason": "duplicate", "amount": 500})) == {
+        "reason": "duplicate", "amount": 500, "charge": "<charge>"}
+    # example keys the schema does not declare are not sent: only declared fields can be checked
+    assert body_value(RequestBody(fields=fields, example={"a": 1, "b": 2})) == {
         "reason": "duplicate", "amount": 1, "charge": "<charge>"}
     full = {"a": 1, "b": 2, "c": 3}
-    assert body_value(RequestBody(fields=fields, example=full)) == full
+    assert body_value(RequestBody(example=full)) == full
     assert body_value(RequestBody(example=[1, 2])) == [1, 2]
+
+
+def test_body_never_sends_read_only_fields_and_puts_required_first():
+    fields = (SchemaField("gid", "string", True, read_only=True), SchemaField("notes", "string"),
+              SchemaField("name", "string", True), SchemaField("created_at", "string", read_only=True),
+              SchemaField("workspace", "string", True, example="12345"))
+    example = {"gid": "1", "created_at": "2024", "notes": "n", "name": "Bug", "workspace": "12345",
+               **{f"extra{i}": i for i in range(40)}}
+    assert list(body_value(RequestBody(fields=fields, example=example))) == ["name", "workspace"]
+
+
+def test_body_takes_the_users_values_and_valid_enum_values():
+    fields = (SchemaField("name", "string", True), SchemaField("public", "boolean"),
+              SchemaField("kind", "string", True, enum=("a", "b"), example="zzz"))
+    body = body_value(RequestBody(fields=fields), {"name": "Love Mariah", "public": False})
+    assert body == {"name": "Love Mariah", "kind": "a", "public": False}
 
 
 def test_field_names_with_dots_are_not_split_unless_the_prefix_is_a_field():

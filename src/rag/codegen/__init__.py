@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from src.core.errors import InputRejected
 from src.rag.codegen.render import LABELS, render
@@ -28,10 +29,14 @@ def generate_samples(
     languages: Sequence[str] = DEFAULT_LANGUAGES,
     *,
     base_url: str | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> tuple[CodeSample, ...]:
-    """Build one runnable request sample per language for ``op``; ``base_url`` replaces the spec's server."""
+    """Build one runnable request sample per language for ``op``; ``base_url`` replaces the spec's server.
+
+    ``values`` are the user's values by parameter or top-level body field name (from the question).
+    """
     wanted = [_language(name) for name in languages]
-    model = build_request(spec, op, base_url)
+    model = build_request(spec, op, base_url, values)
     title = sample_title(op)
     return tuple(CodeSample(lang, render(lang, model, title), LABELS[lang]) for lang in dict.fromkeys(wanted))
 

@@ -18,6 +18,8 @@ from src.rag.codegen.values import form_scalar
 TEMPLATES = {"curl": "curl.sh.j2", "python": "python.py.j2", "javascript": "javascript.js.j2"}
 LABELS = {"curl": "curl", "python": "Python (requests)", "javascript": "JavaScript (fetch)"}
 _REQUESTS_VERBS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+# The local file a multipart sample uploads for a binary field.
+FILE_NAME = "upload.bin"
 _PLAIN_FORM_VALUE = re.compile(r"[A-Za-z0-9._~-]*")
 
 
@@ -80,7 +82,8 @@ def _python(model: RequestModel) -> dict[str, Any]:
         "headers": _py_mapping(headers),
         "params": _py_mapping(params),
         "form_dict": form,
-        "multipart": {k: (None, str(v)) for k, v in model.form},
+        # a file field goes as a file part (a file name makes it one); other fields as plain form parts
+        "multipart": {k: (FILE_NAME, str(v)) if k in model.files else (None, str(v)) for k, v in model.form},
         "text_block": _text_lines(model),
         "text_block_name": "QUERY" if model.graphql else "PAYLOAD",
     }
@@ -178,7 +181,8 @@ def _curl_body(model: RequestModel) -> list[str]:
         return [_curl_form_pair(k, v) for k, v in model.form]
     if kind == BodyKind.MULTIPART:
         # --form-string never treats a leading @ or < as "read this file".
-        return ["--form-string " + q.sh(f"{k}={v}") for k, v in model.form]
+        return [("--form " + q.sh(f"{k}=@{FILE_NAME}")) if k in model.files else "--form-string " + q.sh(f"{k}={v}")
+                for k, v in model.form]
     if kind == BodyKind.RAW:
         header = [] if _has_header(model, "content-type") else ["-H " + q.sh("Content-Type: " + model.content_type)]
         return header + ["--data-raw " + q.sh(str(model.body))]

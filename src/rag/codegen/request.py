@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from src.rag.codegen.auth import AuthPlan, plan_auth
 from src.rag.codegen.values import body_value, form_pairs, graphql_value, sample_value
@@ -66,6 +68,7 @@ class RequestModel:
     content_type: str = ""
     graphql: bool = False
     summary: str = ""
+    files: tuple[str, ...] = ()
 
     @property
     def form(self) -> list[tuple[str, Any]]:
@@ -73,21 +76,27 @@ class RequestModel:
         return form_pairs(self.body) if isinstance(self.body, (dict, list)) else []
 
 
-def build_request(spec: ApiSpec, op: Operation, base_url: str | None = None) -> RequestModel:
-    """Derive the request a sample sends for ``op``; ``base_url`` overrides the spec's servers."""
+def build_request(spec: ApiSpec, op: Operation, base_url: str | None = None,
+                  values: Mapping[str, Any] | None = None) -> RequestModel:
+    """Derive the request a sample sends for ``op``; ``base_url`` overrides the spec's servers.
+
+    ``values`` (by parameter or top-level body field name) are the user's own: path values among them are
+    percent-encoded, query values are sent even for optional parameters, body values go into the body.
+    """
+    values = dict(values or {})
     base, note = _base_url(spec, op, base_url)
     is_graphql = op.protocol == Protocol.GRAPHQL
     auth = plan_auth(spec, op)
     reserved = {auth.env, auth.env_password} if auth else set()
-    parts, path_vars = ((), ()) if is_graphql else _path(op, reserved)
-    kind, body, content_type = _graphql_body(spec, op) if is_graphql else _body(op)
+    parts, path_vars = ((), ()) if is_graphql else _path(op, reserved, values)
+    kind, body, content_type = _graphql_body(spec, op) if is_graphql else _body(op, values)
     return RequestModel(
         method="POST" if is_graphql else _method(op.method),
         base_url=base,
         notes=tuple(n for n in (note, _auth_note(is_graphql, auth)) if n),
         path_parts=parts,
         path_vars=path_vars,
-        query=() if is_graphql else _query(spec, op),
+        query=() if is_graphql else _query(spec, op, values),
         headers=_headers(op, kind),
         auth=auth,
         body_kind=kind,
@@ -95,6 +104,7 @@ def build_request(spec: ApiSpec, op: Operation, base_url: str | None = None) -> 
         content_type=content_type,
         graphql=is_graphql,
         summary=op.summary,
+        files=file_fields(op) if kind == BodyKind.MULTIPART else (),
     )
 
 
@@ -136,7 +146,7 @@ def _var_name(name: str, taken: set[str]) -> str:
     return var
 
 
-def _path(op: Operation, reserved: set[str]) -> tuple[tuple[UrlPart, ...], tuple[PathVar, ...]]:
+def _path(op: Operation, reserved: set[str], values: Mapping[str, Any]) -> tuple[tuple[UrlPart, ...], tuple[PathVar, ...]]:
     params = {p.name: p for p in op.parameters if p.location == "path"}
     parts: list[UrlPart] = []
     path_vars: list[PathVar] = []
@@ -150,6 +160,8 @@ def _path(op: Operation, reserved: set[str]) -> tuple[tuple[UrlPart, ...], tuple
         if existing is None:
             p = params.get(name)
             value = sample_value(name, p.type, p.enum, p.default, p.example) if p else f"<{name}>"
+            if name in values:  # a value typed by the user goes into the URL percent-encoded ("pl 1/x")
+                value = quote(str(values[name]), safe="")
             existing = PathVar(name, _var_name(name, taken), value)
             path_vars.append(existing)
         parts.append(UrlPart("", existing.var))
@@ -158,13 +170,13 @@ def _path(op: Operation, reserved: set[str]) -> tuple[tuple[UrlPart, ...], tuple
     return tuple(p for p in parts if p.text or p.var), tuple(path_vars)
 
 
-def _query(spec: ApiSpec, op: Operation) -> tuple[tuple[str, Any], ...]:
+def _query(spec: ApiSpec, op: Operation, values: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     # Postman requests list the query values their author actually sent, so keep them all.
     keep_all = spec.format == SpecFormat.POSTMAN
     return tuple(
-        (p.name, sample_value(p.name, p.type, p.enum, p.default, p.example))
+        (p.name, values[p.name] if p.name in values else sample_value(p.name, p.type, p.enum, p.default, p.example))
         for p in op.parameters
-        if p.location == "query" and (p.required or keep_all) and not p.deprecated
+        if p.location == "query" and (p.required or keep_all or p.name in values) and not p.deprecated
     )
 
 
@@ -187,14 +199,14 @@ def _headers(op: Operation, kind: BodyKind) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _body(op: Operation) -> tuple[BodyKind, Any, str]:
+def _body(op: Operation, values: Mapping[str, Any]) -> tuple[BodyKind, Any, str]:
     body = op.request_body
     # fetch refuses a body on GET/HEAD, and servers ignore one (Stripe declares empty bodies on its GETs).
     if body is None or _method(op.method) in {"GET", "HEAD"}:
         return BodyKind.NONE, None, ""
     ctype = (body.content_type or "application/json").split(";")[0].strip().lower()
     if ctype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        value = body_value(body)
+        value = body_value(body, values)
         if not value:
             return BodyKind.NONE, None, ""
         return (BodyKind.FORM if ctype.startswith("application") else BodyKind.MULTIPART), value, ctype
@@ -204,9 +216,16 @@ def _body(op: Operation) -> tuple[BodyKind, Any, str]:
                 return BodyKind.JSON, json.loads(body.raw_example), ctype
             except ValueError:
                 return BodyKind.RAW, body.raw_example, ctype
-        return BodyKind.JSON, body_value(body), ctype
+        return BodyKind.JSON, body_value(body, values), ctype
     raw = body.raw_example or (body.example if isinstance(body.example, str) else "")
     return BodyKind.RAW, raw or "<request body>", ctype
+
+
+def file_fields(op: Operation) -> tuple[str, ...]:
+    """Return the top-level body fields that carry a file (binary strings, Swagger `file` parameters)."""
+    body = op.request_body
+    return tuple(f.name for f in (body.fields if body else ()) if "." not in f.name
+                 and (f.format in {"binary", "byte"} and "string" in f.type or f.type == "file"))
 
 
 def _graphql_body(spec: ApiSpec, op: Operation) -> tuple[BodyKind, Any, str]:

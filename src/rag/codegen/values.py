@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from src.rag.types import RequestBody, SchemaDef, SchemaField
@@ -99,24 +100,32 @@ def _split(name: str, declared: set[str]) -> list[str]:
     return parts + [name[start:]]
 
 
-def _chosen_fields(fields: tuple[SchemaField, ...], fill: bool = True) -> list[tuple[list[str], SchemaField]]:
-    """Pick required fields (with required children of chosen parents); else a few optional top-level ones."""
+def _chosen_fields(fields: tuple[SchemaField, ...], given: Mapping[str, Any], fill: bool = True
+                   ) -> list[tuple[list[str], SchemaField]]:
+    """Pick what a body sends: required fields first, then fields the user gave values for, else a few optional ones.
+
+    Read-only and deprecated fields are never sent; a child goes with its parent only when it is required.
+    """
     declared = {f.name for f in fields}
-    live = [(_split(f.name, declared), f) for f in fields if not f.deprecated]
+    live = [(_split(f.name, declared), f) for f in fields if not f.deprecated and not f.read_only]
     top = [f for parts, f in live if len(parts) == 1]
-    chosen_tops = {f.name for f in top if f.required}
-    if not chosen_tops and fill:
+    order = [f.name for f in top if f.required] + [f.name for f in top if f.name in given and not f.required]
+    if not order and fill:
         hinted = [f for f in top if f.example is not None or f.default is not None]
         plain = [f for f in top if base_type(f.type) in _SCALARS and f not in hinted]
-        chosen_tops = {f.name for f in (hinted + plain)[:MAX_OPTIONAL_FIELDS]}
-    return [(parts, f) for parts, f in live if parts[0] in chosen_tops and (len(parts) == 1 or f.required)]
+        order = [f.name for f in (hinted + plain)[:MAX_OPTIONAL_FIELDS]]
+    rank = {name: n for n, name in enumerate(order)}
+    chosen = [(parts, f) for parts, f in live if parts[0] in rank and (len(parts) == 1 or f.required)]
+    return sorted(chosen, key=lambda item: rank[item[0][0]])
 
 
-def _insert(target: dict, parts: list[str], value: Any) -> None:
-    """Place a value at a dotted position, descending into the first element of arrays."""
+def _insert(target: dict, parts: list[str], value: Any, arrays: frozenset[str] = frozenset()) -> None:
+    """Place a value at a dotted position, descending into (or creating) the first element of arrays."""
     node: Any = target
-    for part in parts[:-1]:
+    for n, part in enumerate(parts[:-1], start=1):
         child = node.get(part) if isinstance(node, dict) else None
+        if child is None and ".".join(parts[:n]) in arrays:
+            child = node[part] = [{}]
         if isinstance(child, list):
             if not child or not isinstance(child[0], dict):
                 child[:] = [{}]
@@ -129,17 +138,108 @@ def _insert(target: dict, parts: list[str], value: Any) -> None:
         node[parts[-1]] = value
 
 
-def body_value(body: RequestBody) -> Any:
-    """Build the body a sample sends: the spec's body example laid over values assembled from its fields."""
+def _at(example: Any, parts: list[str]) -> Any:
+    """Return the example's value at a dotted position (first array element on the way), or None."""
+    node = example
+    for part in parts:
+        if isinstance(node, list):
+            node = node[0] if node else None
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def field_value(f: SchemaField, name: str, example: Any = None) -> Any:
+    """Choose a field's value: the body example where it is valid, else the field's own example, default, enum.
+
+    The choice is then held to the field's enum, pattern and minimum, so the body validates.
+    """
+    if example is not None and (not f.enum or str(example) in f.enum) and _fits_type(example, f.type):
+        value = example
+    else:
+        value = sample_value(name, f.type, f.enum, f.default, f.example)
+    if f.enum and str(value) not in f.enum:
+        value = _coerce_enum(f.enum[0], f.type)
+    if f.format in {"binary", "byte"} and isinstance(value, str) and value.startswith("<"):
+        return f"<{name} file contents>"
+    if f.pattern and isinstance(value, str):
+        return _matching(value, f.pattern)
+    if f.pattern and isinstance(value, list) and value and isinstance(value[0], str):
+        return [_matching(v, f.pattern) for v in value]
+    if f.minimum is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and value < f.minimum:
+        return int(f.minimum) if base_type(f.type) == "integer" else f.minimum
+    return value
+
+
+def _fits_type(value: Any, type_text: str) -> bool:
+    checks = {"integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+              "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+              "boolean": lambda v: isinstance(v, bool), "object": lambda v: isinstance(v, dict),
+              "array": lambda v: isinstance(v, list), "string": lambda v: isinstance(v, str)}
+    kinds = {base_type(t) for t in (type_text or "string").split("|") if t.strip() and t.strip() != "null"}
+    return any(checks[k](value) for k in kinds) if kinds else True
+
+
+def _matching(value: str, pattern: str) -> str:
+    """Return the value if it fits the field's pattern, else a sample built from the pattern or a simple one."""
+    try:
+        regex = re.compile(pattern)
+    except re.error:
+        return value
+    built = _from_pattern(pattern)
+    for candidate in (value, built, "123456789012345678", "1", "abc", "ABC", "abc-123", "A1", "2024-01-01", "a"):
+        if candidate is not None and regex.search(candidate):
+            return candidate
+    return value
+
+
+_PATTERN_PART = re.compile(r"\\([dws])|\[([^\]]+)\]|\\(.)|([^\\\[\](){}*+?|^$.])|(\.)")
+_QUANTIFIER = re.compile(r"\{(\d+)(?:,(\d*))?\}|[*+?]")
+
+
+def _from_pattern(pattern: str) -> str | None:
+    """Build one string for a simple pattern (literals, classes, counts: ``^CR[0-9a-fA-F]{32}$``); None if not simple."""
+    body, out, pos = pattern.strip("^$"), [], 0
+    while pos < len(body):
+        m = _PATTERN_PART.match(body, pos)
+        if m is None:
+            return None
+        shorthand, klass, escaped, literal, dot = m.groups()
+        char = ({"d": "1", "w": "a", "s": " "}[shorthand] if shorthand else
+                _class_char(klass) if klass else escaped or literal or "a")
+        pos = m.end()
+        q = _QUANTIFIER.match(body, pos)
+        count = 1
+        if q:
+            count = int(q.group(1)) if q.group(1) else (0 if q.group(0) in "*?" else 1)
+            pos = q.end()
+        out.append(char * count)
+    return "".join(out)
+
+
+def _class_char(klass: str) -> str:
+    """Return a character a ``[...]`` class accepts (its first member)."""
+    return "a" if klass.startswith("^") else klass[0]
+
+
+def body_value(body: RequestBody, given: Mapping[str, Any] | None = None) -> Any:
+    """Build the body a sample sends: required fields first, the user's values, spec examples where valid.
+
+    Args:
+        body: the operation's request body.
+        given: values from the question or earlier calls, by top-level field name.
+    """
+    given = dict(given or {})
     if body.example is not None and not isinstance(body.example, dict):
         return body.example
     example = body.example or {}
+    if not body.fields:
+        return {**example, **given}
     result: dict[str, Any] = {}
-    # A short example (often just one enum field) would make a poor sample alone, so fields fill it out.
-    for parts, f in _chosen_fields(body.fields, fill=len(example) < MAX_OPTIONAL_FIELDS):
-        _insert(result, parts, sample_value(parts[-1], f.type, f.enum, f.default, f.example))
-    result.update(example)
-    return result
+    arrays = frozenset(f.name for f in body.fields if base_type(f.type) == "array")
+    for parts, f in _chosen_fields(body.fields, given, fill=True):
+        value = given[f.name] if f.name in given else field_value(f, parts[-1], _at(example, parts))
+        _insert(result, parts, value, arrays)
+    return [result] if body.is_list else result
 
 
 def form_pairs(value: Any, prefix: str = "") -> list[tuple[str, Any]]:

@@ -56,7 +56,14 @@ def llm_answer(question: str, text: str, provider: str, usage: Usage, offline: A
                known: tuple[set[str], set[str]]) -> Answer:
     """Return a successful LLM answer carrying the deterministic sources and code samples."""
     return Answer(question=question, text=text, sources=offline.sources, code=offline.code, provider=provider,
-                  unverified=verify(text, known), usage=usage)
+                  unverified=verify(text, known) + _plan_unverified(offline, known), usage=usage, plan=offline.plan)
+
+
+def _plan_unverified(offline: Answer, known: tuple[set[str], set[str]]) -> tuple[str, ...]:
+    """Check the plan's calls like any endpoint the answer names."""
+    from src.rag.verify import verify_plan
+
+    return verify_plan(offline.plan, known[0], known[1])
 
 
 def cut_off_tail(err: ProviderError, offline: Answer) -> str:
@@ -73,7 +80,7 @@ def cut_off_answer(question: str, partial: str, tail: str, err: ProviderError, p
               "spec.")
     return Answer(question=question, text=partial + tail, sources=offline.sources, code=offline.code,
                   provider=provider, degraded=True, degraded_reason=reason, unverified=verify(partial, known),
-                  usage=usage)
+                  usage=usage, plan=offline.plan)
 
 
 def degraded_answer(offline: Answer, failures: Sequence[BaseException]) -> Answer:

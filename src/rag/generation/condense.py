@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from src.rag.generation.base import ChatMessage, Role
 from src.rag.generation.prompt import HistoryTurn, bounded_history
+from src.rag.planning.followup import resolve_follow_up
 
 CONDENSE_RULES = """Rewrite the user's follow-up as one standalone question about the API, resolving words \
 like "it", "that" or "the same" from the conversation. Keep endpoint names, parameters and identifiers \
@@ -15,7 +16,8 @@ exactly. Reply with the question only, on one line, without any answer."""
 # Words that only make sense with the previous turn ("what about it?", "and for refunds?").
 _FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|then|but|or|same|ok|okay)\b"
-    r"|\b(it|its|it's|this|that|these|those|them|they|their|there|above|previous|same|one|ones|instead)\b",
+    r"|\b(it|its|it's|this|that|these|those|them|they|their|there|above|previous|same|one|ones|instead)\b"
+    r"|^\s*(?:now\s+|and\s+)?(?:in|using|with)\s+(?:python|javascript|js|node|typescript|curl|bash|shell)\b",
     re.IGNORECASE,
 )
 _MAX_FOLLOW_UP_WORDS = 14
@@ -34,11 +36,20 @@ def needs_condensing(question: str, history: Sequence[HistoryTurn]) -> bool:
 
 
 def condense_heuristic(question: str, history: Sequence[HistoryTurn]) -> str:
-    """Append the previous question to a follow-up so retrieval sees its subject; deterministic."""
+    """Resolve a follow-up against the previous question and the endpoints its answer named; deterministic.
+
+    A follow-up the resolver cannot rewrite gets the previous question appended, so retrieval sees its subject.
+    """
     if not needs_condensing(question, history):
         return question
     previous = last_user_question(history).strip()
-    return f"{question.strip()} (follow-up to: {previous})"
+    resolved = resolve_follow_up(question, previous, last_answer(history))
+    return resolved or f"{question.strip()} (follow-up to: {previous})"
+
+
+def last_answer(history: Sequence[HistoryTurn]) -> str:
+    """Return the most recent assistant message of the conversation, or an empty string."""
+    return next((content for role, content in reversed(history) if role == Role.ASSISTANT.value and content), "")
 
 
 def condense_messages(question: str, history: Sequence[HistoryTurn],

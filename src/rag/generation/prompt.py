@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from src.rag.generation.base import ChatMessage, Role
 from src.rag.generation.usage import CHARS_PER_TOKEN, estimate_tokens
@@ -92,9 +93,20 @@ def bounded_history(history: Sequence[HistoryTurn], max_tokens: int) -> list[Cha
 
 
 def build_messages(question: str, hits: Sequence[Hit], history: Sequence[HistoryTurn] = (),
-                   budget: PromptBudget = PromptBudget()) -> list[ChatMessage]:
-    """Return the full prompt: rules, recent conversation, then the excerpts and the question."""
-    user = (f"Spec excerpts:\n\n{context_block(hits, budget)}\n\n"
+                   budget: PromptBudget = PromptBudget(), plan: Sequence[Any] = ()) -> list[ChatMessage]:
+    """Return the full prompt: rules, recent conversation, then the excerpts, the plan and the question."""
+    user = (f"Spec excerpts:\n\n{context_block(hits, budget)}\n\n{plan_block(plan)}"
             f"Question: {question}\n\nAnswer from the excerpts above and cite their pointers.")
     return [ChatMessage(Role.SYSTEM, SYSTEM_RULES), *bounded_history(history, budget.history_tokens),
             ChatMessage(Role.USER, user)]
+
+
+def plan_block(plan: Sequence[Any]) -> str:
+    """Return the plan of several calls for the prompt: steps in order and what each takes from which step."""
+    if len(plan) < 2:
+        return ""
+    lines = ["Integration plan built from the spec's data flow (explain these calls, in this order):"]
+    for n, step in enumerate(plan, start=1):
+        takes = [f"{i.name} from step {i.step} field {i.field}" for i in step.inputs if i.source == "step"]
+        lines.append(f"{n}. {step.method} {step.path} ({step.pointer})" + (f"; takes {', '.join(takes)}" if takes else ""))
+    return "\n".join(lines) + "\n\n"

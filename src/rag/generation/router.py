@@ -140,7 +140,7 @@ class GenerationRouter:
             yield Final(offline)
             return
         known = known if known is not None else answers.known_from(hits, offline)
-        messages = build_messages(question, hits, history, self.budget)
+        messages = build_messages(question, hits, history, self.budget, plan=offline.plan)
         failures: list[BaseException] = []
         for slot in self.slots:
             parts: list[str] = []

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from src.rag.parsing.base import as_dict, as_list, text_of
 from src.rag.parsing.schemas import SchemaReader, _enum, _scalar_or_none
 from src.rag.types import Operation, Parameter, RequestBody, Response, SchemaField
+
+# Response field paths kept for the data-flow graph (which response field feeds which input).
+LEAF_LIMIT = 60
+_IDENTIFIER = re.compile(r"(?:^|[._\]]|[a-z])(?:id|ids|Id|Ids|ID|sid|Sid|SID|uuid|uri|url|name|Name|key|slug|number|token)$")
+
+
+def _identifier_paths(paths: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Keep the response fields that identify something (ids, names, URIs): what later calls take as input."""
+    return tuple(p for p in paths if _IDENTIFIER.search(p[0]))[:LEAF_LIMIT]
 
 _JSONISH = ("application/json", "+json", "/json")
 _LOCATIONS = ("path", "query", "header", "cookie", "body", "formData")
@@ -139,6 +149,7 @@ class OperationBuilder:
             schema_name=self._schema_name(schema),
             example=None if isinstance(example, str) else example,
             raw_example=example if isinstance(example, str) else "",
+            is_list=isinstance(schema, dict) and self.reader.type_of(schema, bfile).startswith("array"),
         )
 
     def _media_example(self, media: dict[str, Any], file: str) -> Any:
@@ -173,7 +184,8 @@ class OperationBuilder:
             return RequestBody(content_type=content_type, required=param.get("required") is True,
                                description=text_of(param.get("description")),
                                fields=self.reader.fields(schema, file) if isinstance(schema, dict) else (),
-                               schema_name=self._schema_name(schema), example=example)
+                               schema_name=self._schema_name(schema), example=example,
+                               is_list=isinstance(schema, dict) and self.reader.type_of(schema, file).startswith("array"))
         form = [(p, f) for p, f in params if p.get("in") == "formData"]
         return self._form_body(form, consumes) if form else None
 
@@ -182,7 +194,7 @@ class OperationBuilder:
         fields = tuple(
             SchemaField(name=text_of(p.get("name")), type=self.reader.type_of(p, f), required=p.get("required") is True,
                         description=text_of(p.get("description")), enum=_enum(p), default=_scalar_or_none(p.get("default")),
-                        example=self.reader.example(p, f))
+                        example=self.reader.example(p, f), format="binary" if p.get("type") == "file" else text_of(p.get("format")))
             for p, f in form
         )
         multipart = any(fl.type == "file" for fl in fields) or any("multipart" in c for c in consumes)
@@ -212,6 +224,8 @@ class OperationBuilder:
             media = as_dict(media)
             schema = media.get("schema")
             example = media.get("example")
+            if example is None and as_dict(media.get("examples")):
+                example = self._media_example({"examples": media["examples"]}, file)
         return Response(
             status=status,
             description=text_of(resp.get("description")),
@@ -219,4 +233,6 @@ class OperationBuilder:
             fields=self.reader.fields(schema, file, depth=1, limit=40) if isinstance(schema, dict) else (),
             schema_name=self._schema_name(schema),
             example=example,
+            is_list=isinstance(schema, dict) and self.reader.type_of(schema, file).startswith("array"),
+            leaf_fields=_identifier_paths(self.reader.leaf_paths(schema, file)) if isinstance(schema, dict) and status.startswith("2") else (),
         )

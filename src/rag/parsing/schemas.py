@@ -50,6 +50,7 @@ class SchemaReader:
         self._fields: dict[tuple[int, int], tuple[SchemaField, ...]] = {}
         self._types: dict[tuple[int, int], str] = {}
         self._examples: dict[int, Any] = {}
+        self._paths: dict[tuple[int, int, str], tuple[tuple[str, str], ...]] = {}
 
     def resolve(self, node: Any, file: str) -> tuple[Any, str]:
         """Follow refs to a schema node."""
@@ -184,6 +185,42 @@ class SchemaReader:
                     out.append(dataclasses.replace(child, name=f"{name}.{child.name}"))
         return tuple(out[:MAX_FIELDS])
 
+    def leaf_paths(self, node: Any, file: str, depth: int = 4, owner: str = "", _named: bool = True,
+                   _stack: frozenset[int] = frozenset()) -> tuple[tuple[str, str], ...]:
+        """Return (path, owning schema name) for the scalar fields of a value, arrays marked ``[]``.
+
+        ``tracks.items[].uri`` says where a value sits in a response; the schema name says what owns it.
+        Only the value itself and array items take their own schema's name: a nested part (a Kubernetes
+        ``metadata``) belongs to the object around it.
+        """
+        if _named and isinstance(node, dict):
+            owner = self.resolver.ref_name(node) or owner
+        target, tfile = self.resolve(node, file)
+        if not isinstance(target, dict) or depth <= 0 or id(target) in _stack:
+            return ()
+        key = (id(target), depth, owner)
+        if key in self._paths:
+            return self._paths[key]
+        stack = _stack | {id(target)}
+        body = self._body_schema(target, tfile)
+        if body is not target:
+            mark = "[]" if self._own_type(target).startswith("array") else ""
+            result = tuple((mark + ("." if p and not p.startswith("[") and mark else "") + p, o)
+                           for p, o in self.leaf_paths(body[0], body[1], depth, owner, True, stack))
+        else:
+            out: list[tuple[str, str]] = []
+            for name, (prop, pfile) in self.merged(target, tfile).props.items():
+                sub = self.leaf_paths(prop, pfile, depth - 1, owner, False, stack)
+                if sub:
+                    out += [(name + p if p.startswith("[") else f"{name}.{p}", o) for p, o in sub]
+                elif not self.type_of(prop, pfile).startswith(("object", "array<object")):
+                    out.append((name, owner))
+                if len(out) >= MAX_FIELDS:
+                    break
+            result = tuple(out[:MAX_FIELDS])
+        self._paths[key] = result
+        return result
+
     def field(self, name: str, node: Any, file: str, required: bool) -> SchemaField:
         """Describe one property as a `SchemaField`."""
         target, tfile = self.resolve(node, file)
@@ -194,11 +231,31 @@ class SchemaReader:
             type=self.type_of(node, file),
             required=required,
             description=_text(local.get("description")) or _text(target.get("description")),
-            enum=_enum(target),
+            enum=_enum(target) or self._alternative_enum(target, tfile),
             default=_scalar_or_none(target.get("default")),
             example=self.example(node, file),
             deprecated=bool(local.get("deprecated") or target.get("deprecated")),
+            read_only=bool(local.get("readOnly") or target.get("readOnly")),
+            format=_text(target.get("format")) or ("binary" if target.get("type") == "file" else ""),
+            pattern=self._constraint(target, tfile, "pattern")[:200],
+            minimum=_number(target.get("minimum")),
         )
+
+    def _constraint(self, node: dict[str, Any], file: str, key: str) -> str:
+        """Return a string constraint of a value, of its array items, or of its first alternative that has one."""
+        for candidate in [node, node.get("items"), *self.alternative_nodes(node)]:
+            target, _ = self.resolve(candidate, file)
+            if isinstance(target, dict) and _text(target.get(key)):
+                return _text(target.get(key))
+        return ""
+
+    def _alternative_enum(self, node: dict[str, Any], file: str) -> tuple[str, ...]:
+        """Return the enum of the first `anyOf`/`oneOf` alternative that has one (``anyOf: [Effort, null]``)."""
+        for alt in self.alternative_nodes(node):
+            target, _ = self.resolve(alt, file)
+            if isinstance(target, dict) and _enum(target):
+                return _enum(target)
+        return ()
 
     def example(self, node: Any, file: str, depth: int = _EXAMPLE_DEPTH, _stack: frozenset[int] = frozenset()) -> Any:
         """Build an example value from `example`/`examples`/`default`/`const`, or None."""
@@ -246,6 +303,11 @@ def _props(node: dict[str, Any]) -> dict[str, Any]:
     """Return the `properties` mapping of a node, or an empty one."""
     props = node.get("properties")
     return props if isinstance(props, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    """Return a numeric bound, or None."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _scalar_or_none(value: Any) -> Any:

@@ -1,0 +1,193 @@
+"""The planner: goal operations from the ranked hits, then producers for the inputs the question leaves open."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from src.core.logging import get_logger
+from src.rag.planning.actions import method_fits, split_actions
+from src.rag.planning.given import GivenValue, given_values
+from src.rag.planning.graph import DataFlowGraph, FlowInput, Link, scan_producers
+from src.rag.planning.inputs import from_question, from_steps, from_user
+from src.rag.planning.names import is_id_like, resource_of_path, split_name
+from src.rag.planning.plan import PlanStep
+from src.rag.textutil import tokenize
+from src.rag.types import ApiSpec, ChunkKind, Hit, Operation
+
+log = get_logger(__name__)
+
+MAX_DEPTH = 4
+MAX_STEPS = 6
+# The user says they lack an identifier: every resource named in that sentence must be looked up first.
+_LACKING = re.compile(r"\b(don'?t|do not|doesn'?t|dont) (know|have)\b|\bnot (its|the|their) (id|sid)\b|"
+                      r"\bonly (have|know)\b|\bwithout (the|its|an?) (id|sid)\b|\bby (name|email|number|username)\b",
+                      re.IGNORECASE)
+# "every active subscription", "the member whose name…": that resource is found by listing.
+_EVERY = re.compile(r"\b(?:every|each|all(?: of)?(?: the| my| their)?)\s+([a-z-]+(?:\s+(?!(?:a|an|the|that|they|in|of|for|from|to)\b)[a-z-]+)?)",
+                    re.IGNORECASE)
+_LOCAL_FILE = re.compile(r"\b[\w-]+\.(?:jsonl|json|csv|pdf|png|jpe?g|txt|mp3|wav|zip)\b|\b(?:my|the|a)\s+(?:pdf|jsonl|csv)\b",
+                         re.IGNORECASE)
+_WHOSE = re.compile(r"\b([a-z]+)\s+whose\b", re.IGNORECASE)
+# "the last 50 messages", "last month's invoice", "the newest charge": found by listing and picking.
+_RECENT = re.compile(r"\b(?:last|latest|newest|oldest|most recent|recent)\s+(?:\d+\s+|month'?s?\s+|week'?s?\s+|year'?s?\s+)?([a-z]+)",
+                     re.IGNORECASE)
+
+
+@dataclass
+class PlanContext:
+    """What the planner reads: the question's values and terms, the ranked hits, and the API in play."""
+
+    question: str
+    values: list[GivenValue]
+    terms: set[str]
+    ranked: list[str]
+    lookup: set[str]
+    graph: DataFlowGraph
+    spec: ApiSpec
+
+
+class Planner:
+    """Build a plan for a question from the ranker's order and the API's data-flow graph."""
+
+    def __init__(self, search: Callable[[str, str], list[Hit]], graph_of: Callable[[str], DataFlowGraph],
+                 spec_of: Callable[[str], ApiSpec]) -> None:
+        self.search = search
+        self.graph_of = graph_of
+        self.spec_of = spec_of
+
+    def plan(self, question: str, hits: Sequence[Hit]) -> tuple[PlanStep, ...]:
+        """Return the ordered calls that answer the question (one step for a one-call question; empty if none fits)."""
+        ops = [h for h in hits if h.kind == ChunkKind.OPERATION and h.method and h.path]
+        if not ops:
+            return ()
+        api = ops[0].api
+        try:
+            ctx = PlanContext(question, given_values(question), set(tokenize(question)),
+                              [_key(h) for h in ops if h.api == api], lookup_targets(question),
+                              self.graph_of(api), self.spec_of(api))
+        except Exception as exc:  # a plan is an addition to the answer; its absence must not break the answer
+            log.warning("plan.unavailable", api=api, error=type(exc).__name__)
+            return ()
+        steps: list[PlanStep] = []
+        for goal in self.goals(question, ops, api, ctx.graph):
+            op = ctx.spec.operation(goal)
+            if op is not None and all(s.key != goal for s in steps):
+                self._add(op, ctx, steps, 0, goal=True)
+        return tuple(steps[:MAX_STEPS])
+
+    def safe_plan(self, question: str, hits: Sequence[Hit]) -> tuple[PlanStep, ...]:
+        """Return `plan`, or an empty plan (logged) when planning fails: the answer must not depend on it."""
+        try:
+            return self.plan(question, hits)
+        except Exception as exc:  # noqa: BLE001 - any planning fault degrades to "no plan", never to no answer
+            log.error("plan.failed", error=type(exc).__name__, detail=str(exc)[:200])
+            return ()
+
+    def goals(self, question: str, ops: Sequence[Hit], api: str, graph: DataFlowGraph) -> list[str]:
+        """Return the goal operations in the order asked: the top hit, or one hit per action.
+
+        For each action the ranker's order is kept; the planner takes the first operation that can do the
+        action (a "create" is not a GET) and, after the first step, prefers one that takes a value an
+        earlier step returns.
+        """
+        actions = split_actions(question)
+        if len(actions) < 2:
+            return [_key(ops[0])]
+        goals: list[str] = []
+        for action in actions:
+            found = [_key(h) for h in self.search(action, api) if h.kind == ChunkKind.OPERATION and h.method]
+            fresh = [k for k in found if k not in goals]
+            if fresh:
+                rank = {k: n for n, k in enumerate(fresh)}
+                goals.append(min(fresh, key=lambda k: (-action_fit(action, k), not _fed_by(graph, k, goals), rank[k])))
+        return goals or [_key(ops[0])]
+
+    def _add(self, op: Operation, ctx: PlanContext, steps: list[PlanStep], depth: int, goal: bool) -> None:
+        node = ctx.graph.operations.get(op.key)
+        inputs = []
+        for inp in (node.inputs if node else ()) + optional_lookups(op, ctx.lookup):
+            found = from_question(inp, ctx.values) or from_steps(ctx.graph, op.key, inp, steps)
+            if found is None and depth < MAX_DEPTH and self._needs_lookup(inp, ctx):
+                producer = self._producer(op.key, inp, ctx, steps)
+                if producer is not None:
+                    self._add(producer, ctx, steps, depth + 1, goal=False)
+                    found = from_steps(ctx.graph, op.key, inp, steps)
+            inputs.append(found or from_user(inp))
+        steps.append(PlanStep(ctx.graph.api, op.method, op.path, op.pointer, tuple(inputs), op.summary, goal))
+
+    @staticmethod
+    def _needs_lookup(inp: FlowInput, ctx: PlanContext) -> bool:
+        """Look an input up only when the user says they lack that resource's identifier."""
+        named = bool(set(inp.resource) & ctx.lookup)
+        return named and (is_id_like(inp.attribute) or inp.attribute == "name")
+
+    def _producer(self, key: str, inp: FlowInput, ctx: PlanContext, steps: list[PlanStep]) -> Operation | None:
+        """Pick the producer the question makes likeliest: graph score, question words, ranker order, lookups first."""
+        taken = {s.key for s in steps} | {key}
+        found = ctx.graph.producers(key, inp.name) or scan_producers(ctx.graph, inp, key)
+        links = [link for link in found if link.producer not in taken]
+        if not links:
+            return None
+        best = max(links, key=lambda link: _relevance(link, ctx))
+        return ctx.spec.operation(best.producer)
+
+
+def action_fit(action: str, key: str) -> int:
+    """Score whether a call can do an action: 0 wrong method, 1 right method, 2 right method on the named resource."""
+    method, path = key.split(" ", 1)
+    if not method_fits(action, method):
+        return 0
+    words = set(tokenize(action))
+    last = resource_of_path(path)
+    return 2 if last and (last[-1] in words or "".join(last) in words) else 1
+
+
+def optional_lookups(op: Operation, targets: set[str]) -> tuple[FlowInput, ...]:
+    """Return optional body fields naming a resource the user lacks the id of ("assign the ip to droplet web-02")."""
+    body = op.request_body
+    out = []
+    for f in body.fields if body and targets else ():
+        res, attr = split_name(f.name)
+        if "." not in f.name and not f.required and not f.read_only and is_id_like(attr) and set(res) & targets:
+            out.append(FlowInput(f.name, "body", f.type, res, attr, f.description))
+    return tuple(out)
+
+
+def _fed_by(graph: DataFlowGraph, key: str, earlier: Sequence[str]) -> bool:
+    """Tell whether an earlier goal produces one of this operation's required inputs."""
+    return any(link.producer in earlier for links in graph.links.get(key, {}).values() for link in links)
+
+
+def lookup_targets(question: str) -> set[str]:
+    """Return the resources the user has no identifier for (so a lookup call must find them)."""
+    targets: set[str] = set()
+    for sentence in re.split(r"(?<=[.!?;])\s+", question):
+        if _LACKING.search(sentence):
+            targets |= set(tokenize(sentence))
+        for m in _EVERY.finditer(sentence):
+            targets |= set(tokenize(m.group(1)))
+        targets |= {t for m in _WHOSE.finditer(sentence) for t in tokenize(m.group(1))}
+        targets |= {t for m in _RECENT.finditer(sentence) for t in tokenize(m.group(1))}
+        if _LOCAL_FILE.search(sentence):
+            targets.add("file")  # "fine tune on my training.jsonl": the file must be uploaded first
+    return targets
+
+
+def _relevance(link: Link, ctx: PlanContext) -> float:
+    method, path = link.producer.split(" ", 1)
+    node = ctx.graph.operations.get(link.producer)
+    words = set(tokenize(f"{node.summary if node else ''} {path}"))
+    score = link.score + 0.5 * len(words & ctx.terms)
+    if link.producer in ctx.ranked:
+        score += 2.0 - 0.1 * ctx.ranked.index(link.producer)
+    if method == "GET":
+        score += 1.5 + (0.5 if "[]" in link.field else 0.0)  # a lookup reads what exists
+    if path.rstrip("/").endswith("}"):
+        score -= 1.0  # reading one item needs its id already
+    return score - 0.05 * len(resource_of_path(path))
+
+
+def _key(hit: Hit) -> str:
+    return f"{(hit.method or '').upper()} {hit.path}"
