@@ -14,7 +14,8 @@ Usage::
 ``stream_options.include_usage`` is set). ``start_ollama_server`` speaks Ollama's ``/api/chat``
 (NDJSON streaming unless ``"stream": false``). Both take ``mode``: one of :data:`MODES`, or a
 list of modes used for successive requests (the last one repeats), and can be switched later
-with ``server.set_mode(...)``. Every request is recorded in ``server.requests``;
+with ``server.set_mode(...)``. Every chat request is recorded in ``server.requests`` (other
+paths, such as busy probes, in ``server.probes``);
 ``server.open_connections`` counts connections currently open and ``server.completed_streams``
 the streamed replies delivered in full.
 """
@@ -62,7 +63,8 @@ class FakeLLMServer(ThreadingHTTPServer):
         self.reply = reply
         self.delay_s = delay_s
         self.retry_after = retry_after
-        self.requests: list[RecordedRequest] = []
+        self.requests: list[RecordedRequest] = []  # chat requests only
+        self.probes: list[str] = []  # paths of every other request (busy probes, tokenizer look-ups)
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._modes: list[str] = []
@@ -158,17 +160,23 @@ class _BaseHandler(BaseHTTPRequestHandler):
     def log_message(self, *_: Any) -> None:
         pass  # keep test output clean
 
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        """Answer the client's busy probe (model list / version) at once, like a multi-slot service."""
+        self.server.probes.append(self.path)
+        self._json(200, {"object": "list", "data": []})
+
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             body = json.loads(raw or b"null")
         except ValueError:
             body = None
+        if not self.path.endswith(self.chat_path):  # e.g. a tokenizer endpoint this service lacks
+            self.server.probes.append(self.path)
+            return self._json(404, self.error_body("not found"))
         mode = self.server.next_mode()
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.server.requests.append(RecordedRequest("POST", self.path, headers, body, mode))
-        if not self.path.endswith(self.chat_path):
-            return self._json(404, self.error_body("not found"))
         self.dispatch(mode, body if isinstance(body, dict) else {})
 
     chat_path = ""
