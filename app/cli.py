@@ -186,7 +186,7 @@ def _search(a, args) -> int:
 
 
 def _ask(a, args) -> int:
-    from src.rag.generation.events import Final, TextDelta
+    from src.rag.generation.events import Final, Progress, TextDelta
 
     started = time.perf_counter()
     answer = None
@@ -194,6 +194,8 @@ def _ask(a, args) -> int:
         if isinstance(event, TextDelta) and not args.json:
             sys.stdout.write(event.text)
             sys.stdout.flush()
+        elif isinstance(event, Progress) and not args.json:
+            print(event.message, file=sys.stderr, flush=True)  # what the wait is for, e.g. a slow local model
         elif isinstance(event, Final):
             answer = event.answer
     if args.json:

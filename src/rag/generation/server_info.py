@@ -70,7 +70,7 @@ class ServerFacts:
         with self._lock:
             if self._window is None:
                 self._window = self._discover_window()
-                log.info("llm.context_window", provider=self.config.label, tokens=self._window[0],
+                log.info("llm.context_window", provider=self.config.label, window=self._window[0],
                          source=self._window[1])
             return self._window
 
