@@ -68,22 +68,26 @@ class ServerFacts:
     def context_window(self) -> tuple[int, str]:
         """Return (tokens, where it came from: "setting", "server" or "default")."""
         with self._lock:
-            if self._window is None:
-                self._window = self._discover_window()
-                log.info("llm.context_window", provider=self.config.label, window=self._window[0],
-                         source=self._window[1])
-            return self._window
+            if self._window is not None:
+                return self._window
+            window, answered = self._discover_window()
+            if answered:  # a server that was down or busy is asked again next time
+                self._window = window
+            log.info("llm.context_window", provider=self.config.label, window=window[0], source=window[1])
+            return window
 
-    def _discover_window(self) -> tuple[int, str]:
+    def _discover_window(self) -> tuple[tuple[int, str], bool]:
         if self.config.context_tokens > 0:
-            return self.config.context_tokens, "setting"
+            return (self.config.context_tokens, "setting"), True
         try:
             with _client(self.config, PROBE_TIMEOUT_S) as client:
                 found = (_ollama_window(client, self.config) if self.config.kind is ProviderKind.OLLAMA
                          else _llama_cpp_window(client, self.config))
+        except httpx.TransportError:
+            return (DEFAULT_CONTEXT_TOKENS, "default"), False
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
             found = None
-        return (found, "server") if found else (DEFAULT_CONTEXT_TOKENS, "default")
+        return ((found, "server") if found else (DEFAULT_CONTEXT_TOKENS, "default")), True
 
     def count_tokens(self, text: str) -> int | None:
         """Return the server tokenizer's count for a text, or None when it offers none or is busy."""
