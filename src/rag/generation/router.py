@@ -52,11 +52,10 @@ class ProviderSlot:
     provider: LLMProvider
     breaker: CircuitBreaker
     policy: RetryPolicy
-    facts: ServerFacts = field(default=None)  # type: ignore[assignment]
+    facts: ServerFacts = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.facts is None:
-            self.facts = ServerFacts(self.provider.config)
+        self.facts = ServerFacts(self.provider.config)
 
     @property
     def config(self) -> ProviderConfig:
@@ -158,32 +157,38 @@ class GenerationRouter:
         bound = time.monotonic() + self.max_wait_s
         failures: list[BaseException] = []
         for slot in self.slots:
-            parts: list[str] = []
-            fitted = slot.fit(question, hits, history, self.budget)
-            if not fitted.fits:
-                failures.append(context_too_long(slot.config))
-                continue
-            yield Progress("reading", reading_message(slot, fitted), fitted.prompt_tokens)
-            started = time.monotonic()
-            try:
-                reported = yield from _relay(slot, fitted.messages, parts, bound)
-            except Exception as exc:  # noqa: BLE001 - whatever a provider does, the user still gets an answer
-                err = _as_provider_error(exc, slot)
-                if parts:
-                    yield from self._cut_off(question, "".join(parts), err, slot, fitted, offline, known)
-                    return
-                failures.append(err)
-                yield Progress("fallback", f"{answers.clause(err)}; moving on.")
-                continue
-            text = "".join(parts)
-            usage = self._usage(slot, reported, fitted, text)
-            log.info("llm.answered", provider=slot.provider.name, chars=len(text), counted_by=usage.counted_by)
-            yield Progress("answered", answered_message(usage, time.monotonic() - started), usage.prompt_tokens)
-            yield Final(answers.llm_answer(question, text, slot.provider.name, usage, offline, known))
-            return
+            failure = yield from self._try(slot, question, hits, history, offline, known, bound)
+            if failure is None:
+                return
+            failures.append(failure)
         log.warning("llm.degraded", providers=len(self.slots))
         yield TextDelta(offline.text)
         yield Final(answers.degraded_answer(offline, failures))
+
+    def _try(self, slot: ProviderSlot, question: str, hits: Sequence[Hit], history: Sequence[HistoryTurn],
+             offline: Answer, known: Known, bound: float) -> Generator[GenerationEvent, None, ProviderError | None]:
+        """Answer through one provider; return None once a Final was yielded, else why it gave nothing."""
+        fitted = slot.fit(question, hits, history, self.budget)
+        if not fitted.fits:
+            return context_too_long(slot.config)
+        yield Progress("reading", reading_message(slot, fitted), fitted.prompt_tokens)
+        parts: list[str] = []
+        started = time.monotonic()
+        try:
+            reported = yield from _relay(slot, fitted.messages, parts, bound)
+        except Exception as exc:  # noqa: BLE001 - whatever a provider does, the user still gets an answer
+            err = _as_provider_error(exc, slot)
+            if not parts:
+                yield Progress("fallback", f"{answers.clause(err)}; moving on.")
+                return err
+            yield from self._cut_off(question, "".join(parts), err, slot, fitted, offline, known)
+            return None
+        text = "".join(parts)
+        usage = self._usage(slot, reported, fitted, text)
+        log.info("llm.answered", provider=slot.provider.name, chars=len(text), counted_by=usage.counted_by)
+        yield Progress("answered", answered_message(usage, time.monotonic() - started), usage.prompt_tokens)
+        yield Final(answers.llm_answer(question, text, slot.provider.name, usage, offline, known))
+        return None
 
     def _usage(self, slot: ProviderSlot, reported: Usage | None, fitted: FittedPrompt, text: str) -> Usage:
         by_server = fitted.counted_by == COUNTED_BY_SERVER
