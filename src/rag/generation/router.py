@@ -171,7 +171,8 @@ class GenerationRouter:
         fitted = slot.fit(question, hits, history, self.budget)
         if not fitted.fits:
             return context_too_long(slot.config)
-        yield Progress("reading", reading_message(slot, fitted), fitted.prompt_tokens)
+        if slot.breaker.state is not BreakerState.OPEN:  # an open breaker rejects at once: nothing to read
+            yield Progress("reading", reading_message(slot, fitted), fitted.prompt_tokens)
         parts: list[str] = []
         started = time.monotonic()
         try:
