@@ -57,7 +57,7 @@ class ProviderConfig:
     api_key: str = field(default="", repr=False)
     api_key_env: str = ""
     connect_timeout_s: float = 5.0
-    first_token_timeout_s: float = 120.0
+    first_token_timeout_s: float = 180.0
     idle_timeout_s: float = 30.0
     context_tokens: int = 0  # 0 = ask the server for its context window
     max_retries: int = 2

@@ -1,7 +1,7 @@
 """GenerationRouter: try each configured LLM through breaker and retries, fall back to the offline answer.
 
 Wait bound. Every answer gets one clock, started when the router begins: ``APIASSIST_LLM_MAX_WAIT_S``
-(``T``, default 240 s). No attempt of any provider outlives it (its watchdog cuts the socket at
+(``T``, default 300 s). No attempt of any provider outlives it (its watchdog cuts the socket at
 ``T``), no retry starts if it would begin after ``T``, and a provider tried after another one
 failed gets only the time left. So before the offline answer appears a user waits at most::
 
@@ -85,7 +85,7 @@ class GenerationRouter:
     """Stream answers from the first LLM that works; the offline answer is the last line of defence."""
 
     def __init__(self, slots: Sequence[ProviderSlot], prices: PriceTable | None = None,
-                 budget: PromptBudget = PromptBudget(), max_wait_s: float = 240.0) -> None:
+                 budget: PromptBudget = PromptBudget(), max_wait_s: float = 300.0) -> None:
         self.slots = list(slots)
         self.prices = prices or PriceTable()
         self.budget = budget
