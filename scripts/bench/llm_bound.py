@@ -68,7 +68,8 @@ def main() -> int:
         answer = cli_json(data, server)
         print(f"up:     apiassist ask --json: {answer['seconds']:.1f} s (bound {bound:g} s), provider "
               f"{answer['provider']}, degraded {answer['degraded']}, {answer['usage']['prompt_tokens']} prompt + "
-              f"{answer['usage']['completion_tokens']} completion tokens ({answer['usage']['counted_by']})")
+              f"{answer['usage']['completion_tokens']} completion tokens ({answer['usage']['counted_by']})"
+              + (f"; why: {answer['degraded_reason']}" if answer["degraded"] else ""))
         first, after_kill, killed = killed_mid_stream(assistant, server)
     finally:
         server.stop()
