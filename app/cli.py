@@ -213,7 +213,7 @@ def _show_hits(query: str, hits) -> None:
 
 
 def _ask(a, args) -> int:
-    from src.rag.generation.events import Final, TextDelta
+    from src.rag.generation.events import Final, Progress, TextDelta
 
     if not _known_apis(a, args):
         raise _empty_library("answer from")
@@ -222,6 +222,8 @@ def _ask(a, args) -> int:
     for event in a.stream(args.question, filters=_filters(args), top_k=args.top_k):
         if isinstance(event, TextDelta) and not args.json:
             show(text.feed(event.text), end="")
+        elif isinstance(event, Progress) and not args.json:
+            show(event.message, err=True)  # what the wait is for, e.g. a slow local model
         elif isinstance(event, Final):
             answer = event.answer
     if args.json:

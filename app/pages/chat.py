@@ -37,12 +37,13 @@ def ask(question: str, conv: Conversation | None, apis: tuple[str, ...]) -> Conv
         st.markdown(user_text(question))
     with st.chat_message("assistant"):
         holder: dict = {}
+        status = st.empty()  # what a slow model is doing, e.g. reading the prompt
         try:
             with st.spinner("Searching your specs…"):
                 events = state.assistant().stream(
                     question, filters=SearchFilters(apis=apis) if apis else None, history=history,
                     top_k=state.top_k(), router=state.router())
-                stream = answer_stream(events, holder)
+                stream = answer_stream(events, holder, on_progress=lambda text: status.caption(plain(text)))
                 first = next(stream, "")  # the spinner covers retrieval; text then streams in
             st.write_stream(_chain(first, stream))
         except Exception as err:  # one sentence and a next step, never a traceback

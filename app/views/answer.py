@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import streamlit as st
 
 from app import state
 from app.views.safe import plain, safe_stream, show_markdown
-from src.rag.generation.events import Final, GenerationEvent, TextDelta
+from src.rag.generation.events import Final, GenerationEvent, Progress, TextDelta
 from src.rag.generation.plan_sections import plan_rows
 from src.rag.transcript import usage_summary
 from src.rag.types import Answer, CodeSample, Hit
@@ -17,15 +17,22 @@ from src.rag.types import Answer, CodeSample, Hit
 _CODE_LANG = {"curl": "bash", "python": "python", "javascript": "javascript", "graphql": "graphql"}
 
 
-def answer_stream(events: Iterable[GenerationEvent], holder: dict[str, Answer]) -> Iterator[str]:
-    """Turn service events into safe text pieces for `st.write_stream`; the final answer lands in `holder`."""
-    return safe_stream(_text_deltas(events, holder))
+def answer_stream(events: Iterable[GenerationEvent], holder: dict[str, Answer],
+                  on_progress: Callable[[str], object] | None = None) -> Iterator[str]:
+    """Turn service events into safe text pieces for `st.write_stream`; the final answer lands in `holder`.
+
+    ``on_progress`` receives what the answer waits for (e.g. "model is reading 2,771 prompt tokens…").
+    """
+    return safe_stream(_text_deltas(events, holder, on_progress))
 
 
-def _text_deltas(events: Iterable[GenerationEvent], holder: dict[str, Answer]) -> Iterator[str]:
+def _text_deltas(events: Iterable[GenerationEvent], holder: dict[str, Answer],
+                 on_progress: Callable[[str], object] | None) -> Iterator[str]:
     for event in events:
         if isinstance(event, TextDelta) and event.text:
             yield event.text
+        elif isinstance(event, Progress) and on_progress is not None:
+            on_progress(event.message)
         elif isinstance(event, Final):
             holder["answer"] = event.answer
 

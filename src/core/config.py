@@ -71,8 +71,14 @@ class Settings(BaseSettings):
     llm_base_url: str = ""
     llm_api_key: SecretStr = SecretStr("")
     llm_model: str = ""
-    llm_timeout_s: float = Field(default=30.0, gt=0)
-    llm_connect_timeout_s: float = Field(default=5.0, gt=0)
+    # Streaming deadlines: a CPU-hosted model may read a long prompt for a minute before its
+    # first token, then writes steadily; one total timeout cannot tell those apart.
+    llm_connect_timeout_s: float = Field(default=5.0, gt=0, description="Time to open the connection")
+    llm_first_token_timeout_s: float = Field(default=180.0, gt=0, description="Time to the first answer token")
+    llm_idle_timeout_s: float = Field(default=30.0, gt=0, description="Longest silence between stream chunks")
+    llm_max_wait_s: float = Field(default=300.0, gt=0,
+                                  description="Longest a user waits for an LLM before the offline answer")
+    llm_context_tokens: int = Field(default=0, ge=0, description="Model context window; 0 = ask the server")
     llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
     llm_max_tokens: int = Field(default=1024, ge=1)
     llm_max_retries: int = Field(default=2, ge=0, le=10)

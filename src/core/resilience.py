@@ -3,7 +3,8 @@
 A call is guarded in two layers: the :class:`CircuitBreaker` decides whether the call may
 happen at all, and :class:`RetryPolicy` retries it while the failure is retryable. The whole
 retried call counts as one logical failure for the breaker, and a stream is never retried
-once its first item has been handed to the consumer.
+once its first item has been handed to the consumer. An optional deadline (a
+``time.monotonic()`` instant) stops retrying when the next attempt would start after it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from src.core.errors import CircuitOpen, ProviderError
@@ -133,6 +135,16 @@ class _WaitHonouringRetryAfter(wait_base):
         return wait
 
 
+class _StopAtDeadline(stop_base):
+    """Stop when the next attempt would start at or after the deadline (waits are computed first)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return time.monotonic() + retry_state.upcoming_sleep >= self.deadline
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How often and how patiently a failed call is retried; only retryable ProviderErrors are."""
@@ -145,8 +157,8 @@ class RetryPolicy:
     # Injectable so the planned waits can be observed; every caller in the app sleeps for real.
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
 
-    def retrying(self, name: str = "") -> Retrying:
-        """Return a tenacity controller implementing this policy."""
+    def retrying(self, name: str = "", deadline: float | None = None) -> Retrying:
+        """Return a tenacity controller implementing this policy, stopping before ``deadline`` if given."""
         backoff = wait_exponential_jitter(initial=self.backoff_s, max=self.backoff_max_s,
                                           jitter=self.jitter_s)
 
@@ -155,8 +167,11 @@ class RetryPolicy:
             log.info("retry.scheduled", call=name, attempt=state.attempt_number,
                      wait_s=round(state.upcoming_sleep, 3), error=type(exc).__name__)
 
+        stop: stop_base = stop_after_attempt(max(1, self.attempts))
+        if deadline is not None:
+            stop = stop | _StopAtDeadline(deadline)
         return Retrying(
-            stop=stop_after_attempt(max(1, self.attempts)),
+            stop=stop,
             wait=_WaitHonouringRetryAfter(backoff, self.retry_after_cap_s),
             retry=retry_if_exception(_is_retryable),
             before_sleep=_log_retry,
@@ -183,14 +198,15 @@ def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, name: str = "") ->
 
 
 def retry_stream(open_stream: Callable[[], Generator[T, None, R]], policy: RetryPolicy,
-                 name: str = "") -> Generator[T, None, R | None]:
+                 name: str = "", deadline: float | None = None) -> Generator[T, None, R | None]:
     """Yield from a freshly opened stream, retrying only until the first item has arrived.
 
+    A failed attempt's stream is closed before the next one opens, so attempts never overlap.
     Returns the stream's own return value (e.g. final token usage).
     """
     stream: Generator[T, None, R] | None = None
     first: T | None = None
-    for attempt in policy.retrying(name):
+    for attempt in policy.retrying(name, deadline):
         with attempt:
             stream = open_stream()
             try:
@@ -209,13 +225,13 @@ def retry_stream(open_stream: Callable[[], Generator[T, None, R]], policy: Retry
         stream.close()  # release the connection now, not whenever the garbage collector runs
 
 
-def guarded_stream(breaker: CircuitBreaker, policy: RetryPolicy,
-                   open_stream: Callable[[], Generator[T, None, R]]) -> Generator[T, None, R | None]:
-    """Stream through breaker and retries; the whole call is one success or one failure."""
+def guarded_stream(breaker: CircuitBreaker, policy: RetryPolicy, open_stream: Callable[[], Generator[T, None, R]],
+                   deadline: float | None = None) -> Generator[T, None, R | None]:
+    """Stream through breaker and retries; the whole call (every attempt) is one success or one failure."""
     breaker.before_call()
     succeeded = False
     try:
-        result = yield from retry_stream(open_stream, policy, breaker.name)
+        result = yield from retry_stream(open_stream, policy, breaker.name, deadline)
         succeeded = True
         return result
     except GeneratorExit:

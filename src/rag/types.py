@@ -268,6 +268,8 @@ class Usage:
     completion_tokens: int = 0
     cost_usd: float | None = None
     estimated: bool = False
+    # Who counted the tokens: "server" (reported with the answer), "server tokenizer", or "estimate".
+    counted_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,7 @@ class Answer:
                 "completion_tokens": self.usage.completion_tokens,
                 "cost_usd": self.usage.cost_usd,
                 "estimated": self.usage.estimated,
+                "counted_by": self.usage.counted_by,
             },
             "cached": self.cached,
             "plan": [step.to_json() for step in self.plan],

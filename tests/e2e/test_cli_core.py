@@ -91,7 +91,7 @@ def test_ask_with_dead_llm_degrades_and_exits_zero(big_library):
 
     env = os.environ | {"APIASSIST_LLM_PROVIDER": "openai", "APIASSIST_LLM_BASE_URL": dead_url(),
                         "APIASSIST_LLM_MODEL": "gpt-test", "APIASSIST_LLM_API_KEY": "sk-test-secret",
-                        "APIASSIST_LLM_TIMEOUT_S": "5", "HF_HUB_OFFLINE": "1"}
+                        "APIASSIST_LLM_FIRST_TOKEN_TIMEOUT_S": "5", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run([sys.executable, "-m", "app.cli", "--data-dir", str(big_library), "ask",
                            "How do I refund a charge?", "--json"], capture_output=True, text=True, env=env, cwd=REPO,
                           timeout=300)

@@ -37,7 +37,7 @@ OFFLINE = Answer(
 def fast_settings(**overrides: object) -> Settings:
     """Return settings with short timeouts and backoffs so fault tests stay quick."""
     values: dict[str, object] = dict(
-        llm_timeout_s=0.8, llm_connect_timeout_s=0.5, llm_max_retries=1, llm_backoff_s=0.05,
+        llm_first_token_timeout_s=0.8, llm_idle_timeout_s=0.8, llm_max_wait_s=30, llm_connect_timeout_s=0.5, llm_max_retries=1, llm_backoff_s=0.05,
         llm_backoff_max_s=0.2, llm_retry_after_cap_s=1.5, breaker_failure_threshold=3, breaker_reset_s=0.5,
     )
     values.update(overrides)
@@ -49,8 +49,9 @@ def config_for(url: str, kind: str = "openai", settings: Settings | None = None,
     """Return a provider configuration pointing at a test server, timeouts taken from settings."""
     s = settings or fast_settings()
     values: dict[str, object] = dict(
-        kind=ProviderKind(kind), base_url=url, model=f"{kind}-test-model", timeout_s=s.llm_timeout_s,
-        connect_timeout_s=s.llm_connect_timeout_s, max_retries=s.llm_max_retries,
+        kind=ProviderKind(kind), base_url=url, model=f"{kind}-test-model",
+        first_token_timeout_s=s.llm_first_token_timeout_s, idle_timeout_s=s.llm_idle_timeout_s,
+        connect_timeout_s=s.llm_connect_timeout_s, max_retries=s.llm_max_retries, context_tokens=8192,
     )
     values.update(extra)
     return ProviderConfig(**values)  # type: ignore[arg-type]
@@ -59,7 +60,7 @@ def config_for(url: str, kind: str = "openai", settings: Settings | None = None,
 def router_for(*configs: ProviderConfig, settings: Settings | None = None) -> GenerationRouter:
     """Return a router over the given providers, in order."""
     s = settings or fast_settings()
-    return GenerationRouter([slot_for(c, s) for c in configs])
+    return GenerationRouter([slot_for(c, s) for c in configs], max_wait_s=s.llm_max_wait_s)
 
 
 class PlannedWaits:
@@ -81,18 +82,6 @@ def record_waits(router: GenerationRouter) -> PlannedWaits:
     for slot in router.slots:
         slot.policy = replace(slot.policy, sleep=planned)
     return planned
-
-
-def documented_wait_bound(settings: Settings, *configs: ProviderConfig) -> float:
-    """Return T_wait from the formula in the router's docstring, computed independently of the code."""
-    b0, j, b_max, c_ra = (settings.llm_backoff_s, settings.llm_backoff_s, settings.llm_backoff_max_s,
-                          settings.llm_retry_after_cap_s)
-    total = 0.0
-    for config in configs:
-        attempts = config.max_retries + 1
-        backoffs = sum(max(min(b0 * 2 ** (i - 1) + j, b_max), c_ra) for i in range(1, attempts))
-        total += attempts * (config.connect_timeout_s + config.timeout_s) + backoffs
-    return total
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float = 3.0) -> bool:

@@ -14,7 +14,9 @@ Usage::
 ``stream_options.include_usage`` is set). ``start_ollama_server`` speaks Ollama's ``/api/chat``
 (NDJSON streaming unless ``"stream": false``). Both take ``mode``: one of :data:`MODES`, or a
 list of modes used for successive requests (the last one repeats), and can be switched later
-with ``server.set_mode(...)``. Every request is recorded in ``server.requests``;
+with ``server.set_mode(...)``. ``facts`` maps other paths (``/props``, ``/tokenize``,
+``/api/show``) to a function of the request body returning the JSON reply. Every chat request is recorded in ``server.requests`` (other
+paths, such as busy probes, in ``server.probes``);
 ``server.open_connections`` counts connections currently open and ``server.completed_streams``
 the streamed replies delivered in full.
 """
@@ -27,7 +29,7 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -56,13 +58,16 @@ class FakeLLMServer(ThreadingHTTPServer):
     block_on_close = True
 
     def __init__(self, protocol: str, mode: str | Sequence[str], reply: str, delay_s: float,
-                 retry_after: str) -> None:
+                 retry_after: str, facts: dict[str, Callable[[dict[str, Any]], Any]] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _OllamaHandler if protocol == "ollama" else _OpenAIHandler)
         self.protocol = protocol
         self.reply = reply
         self.delay_s = delay_s
         self.retry_after = retry_after
-        self.requests: list[RecordedRequest] = []
+        self.requests: list[RecordedRequest] = []  # chat requests only
+        self.probes: list[str] = []  # paths of every other request (busy probes, tokenizer look-ups)
+        # path -> request body -> JSON reply, for what a server tells about itself (/props, /tokenize ...)
+        self.facts = dict(facts or {})
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._modes: list[str] = []
@@ -158,17 +163,27 @@ class _BaseHandler(BaseHTTPRequestHandler):
     def log_message(self, *_: Any) -> None:
         pass  # keep test output clean
 
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        """Answer a configured fact (e.g. ``/props``) or the busy probe (model list / version) at once."""
+        self.server.probes.append(self.path)
+        if self.path in self.server.facts:
+            return self._json(200, self.server.facts[self.path]({}))
+        self._json(200, {"object": "list", "data": []})
+
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             body = json.loads(raw or b"null")
         except ValueError:
             body = None
+        if not self.path.endswith(self.chat_path):  # a tokenizer or model-info endpoint
+            self.server.probes.append(self.path)
+            if self.path in self.server.facts:
+                return self._json(200, self.server.facts[self.path](body if isinstance(body, dict) else {}))
+            return self._json(404, self.error_body("not found"))
         mode = self.server.next_mode()
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.server.requests.append(RecordedRequest("POST", self.path, headers, body, mode))
-        if not self.path.endswith(self.chat_path):
-            return self._json(404, self.error_body("not found"))
         self.dispatch(mode, body if isinstance(body, dict) else {})
 
     chat_path = ""
@@ -348,16 +363,18 @@ class _OllamaHandler(_BaseHandler):
 
 
 def start_openai_server(mode: str | Sequence[str] = "healthy", *, reply: str = DEFAULT_REPLY,
-                        delay_s: float = 0.05, retry_after: str = "1") -> tuple[str, FakeLLMServer]:
+                        delay_s: float = 0.05, retry_after: str = "1",
+                        facts: dict[str, Callable[[dict[str, Any]], Any]] | None = None) -> tuple[str, FakeLLMServer]:
     """Start an OpenAI-compatible server; return its base URL (ending in ``/v1``) and the server."""
-    server = FakeLLMServer("openai", mode, reply, delay_s, retry_after).start()
+    server = FakeLLMServer("openai", mode, reply, delay_s, retry_after, facts).start()
     return server.base_url, server
 
 
 def start_ollama_server(mode: str | Sequence[str] = "healthy", *, reply: str = DEFAULT_REPLY,
-                        delay_s: float = 0.05, retry_after: str = "1") -> tuple[str, FakeLLMServer]:
+                        delay_s: float = 0.05, retry_after: str = "1",
+                        facts: dict[str, Callable[[dict[str, Any]], Any]] | None = None) -> tuple[str, FakeLLMServer]:
     """Start an Ollama-compatible server; return its base URL and the server."""
-    server = FakeLLMServer("ollama", mode, reply, delay_s, retry_after).start()
+    server = FakeLLMServer("ollama", mode, reply, delay_s, retry_after, facts).start()
     return server.base_url, server
 
 

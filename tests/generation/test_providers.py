@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -72,7 +73,7 @@ FAULTS = [
 def test_faults_become_one_sentence_provider_errors(servers, protocol, mode, kind, retryable, words) -> None:
     url, server = servers(protocol, mode)
     threads_before = threading.active_count()
-    deltas, err = run(build_provider(config_for(url, protocol, timeout_s=0.6)))
+    deltas, err = run(build_provider(config_for(url, protocol, first_token_timeout_s=0.6)))
     assert deltas == []
     assert isinstance(err, kind)
     assert err.retryable is retryable
@@ -107,20 +108,44 @@ def test_stream_cut_midway_keeps_the_emitted_deltas(servers, protocol: str) -> N
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_hanging_server_is_cut_off_at_the_total_deadline(servers, protocol: str) -> None:
-    url, server = servers(protocol, "slow", delay_s=0.25)  # 12 tokens x 0.25 s = 3 s, deadline 0.6 s
-    deltas, err = run(build_provider(config_for(url, protocol, timeout_s=0.6)))
-    assert isinstance(err, ProviderTimeout) and "did not finish answering within 0.6 s" in str(err)
-    assert 1 <= len(deltas) < 12
+def test_a_stream_that_falls_silent_is_cut_at_the_idle_deadline(servers, protocol: str) -> None:
+    url, server = servers(protocol, "slow", delay_s=0.4)  # 12 tokens, 0.4 s apart; idle deadline 0.15 s
+    deltas, err = run(build_provider(config_for(url, protocol, first_token_timeout_s=5, idle_timeout_s=0.15)))
+    assert isinstance(err, ProviderTimeout) and "stopped sending for 0.15 s mid-answer" in str(err)
+    assert len(deltas) == 1
     assert len(server.requests) == 1  # the provider itself never retries
     assert wait_until(lambda: server.open_connections == 0)
     assert server.completed_streams == 0  # the client hung up before the reply was complete
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_steady_stream_is_cut_at_the_wait_bound(servers, protocol: str) -> None:
+    url, server = servers(protocol, "slow", delay_s=0.2)  # 12 tokens x 0.2 s = 2.4 s; bound 0.7 s
+    provider = build_provider(config_for(url, protocol, first_token_timeout_s=5, idle_timeout_s=5))
+    deltas: list[str] = []
+    with pytest.raises(ProviderTimeout, match="left of the wait bound") as caught:
+        for text in provider.stream(MESSAGES, deadline=time.monotonic() + 0.7):
+            deltas.append(text)
+    assert 1 <= len(deltas) < 12
+    assert not caught.value.retryable  # no time is left for another attempt
+    assert wait_until(lambda: server.open_connections == 0)
+    assert server.completed_streams == 0
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_first_token_deadline_is_retryable_when_the_server_is_free(servers, protocol: str) -> None:
+    url, server = servers(protocol, "hang")
+    _, err = run(build_provider(config_for(url, protocol, first_token_timeout_s=0.4)))
+    assert isinstance(err, ProviderTimeout) and "did not start answering within 0.4 s" in str(err)
+    assert err.retryable  # the probe after the cancelled attempt was answered at once
+    assert server.probes  # ... and it was asked before deciding
+    assert wait_until(lambda: server.open_connections == 0)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_slow_but_timely_server_completes(servers, protocol: str) -> None:
     url, _ = servers(protocol, "slow", delay_s=0.03)
-    deltas, usage = run(build_provider(config_for(url, protocol, timeout_s=2.0)))
+    deltas, usage = run(build_provider(config_for(url, protocol, first_token_timeout_s=2.0, idle_timeout_s=2.0)))
     assert "".join(deltas) == DEFAULT_REPLY and isinstance(usage, Usage)
 
 

@@ -8,11 +8,11 @@ import time
 import pytest
 
 from src.core.errors import CircuitOpen
-from src.rag.generation.events import Final, TextDelta
+from src.rag.generation.events import Final, Progress, TextDelta
 from src.rag.generation.router import GenerationRouter
 from src.rag.types import Answer
 from tests.generation.conftest import (
-    HITS, OFFLINE, QUESTION, config_for, documented_wait_bound, fast_settings, record_waits, router_for,
+    HITS, OFFLINE, QUESTION, config_for, fast_settings, record_waits, router_for,
     wait_until,
 )
 from tests.generation.fake_servers import DEFAULT_REPLY, dead_url
@@ -25,6 +25,7 @@ def collect(router: GenerationRouter, **kwargs: object) -> tuple[list[str], Answ
     started = time.monotonic()
     events = list(router.stream(QUESTION, HITS, OFFLINE, **kwargs))  # type: ignore[arg-type]
     elapsed = time.monotonic() - started
+    events = [e for e in events if not isinstance(e, Progress)]
     assert isinstance(events[-1], Final)
     assert all(isinstance(e, TextDelta) for e in events[:-1])
     deltas = [e.text for e in events[:-1]]
@@ -90,7 +91,7 @@ def test_history_reaches_the_server_as_earlier_turns(servers) -> None:
 ])
 def test_only_retryable_failures_are_retried(servers, protocol: str, mode: str,
                                              expected_requests: int) -> None:
-    settings = fast_settings(llm_max_retries=2, llm_timeout_s=0.4)
+    settings = fast_settings(llm_max_retries=2, llm_first_token_timeout_s=0.4)
     url, server = servers(protocol, mode)
     _, answer, _ = collect(router_for(config_for(url, protocol, settings=settings), settings=settings))
     assert len(server.requests) == expected_requests
@@ -187,10 +188,10 @@ FAULT_MODES = ["healthy", "error500", "rate_limited", "slow", "hang", "malformed
 @pytest.mark.parametrize("mode", FAULT_MODES)
 def test_every_fault_mode_yields_a_cited_answer_within_the_bound(servers, protocol: str, mode: str) -> None:
     url, server = servers(protocol, mode, delay_s=0.02, retry_after="1")
-    config = config_for(url, protocol)
-    router = router_for(config)
-    bound = documented_wait_bound(fast_settings(), config)
-    assert router.wait_bound_s() == pytest.approx(bound)
+    settings = fast_settings(llm_max_wait_s=4)
+    router = router_for(config_for(url, protocol, settings=settings), settings=settings)
+    bound = settings.llm_max_wait_s + 1  # the documented t_close, generously
+    assert router.wait_bound_s() == settings.llm_max_wait_s
     threads_before = threading.active_count()
     deltas, answer, elapsed = collect(router)
     assert elapsed <= bound
@@ -206,24 +207,25 @@ def test_every_fault_mode_yields_a_cited_answer_within_the_bound(servers, protoc
     assert wait_until(lambda: threading.active_count() <= threads_before)
 
 
-def test_stream_cut_keeps_partial_text_then_sources_and_code(servers) -> None:
+def test_stream_cut_keeps_partial_text_then_the_offline_answer(servers) -> None:
     url, server = servers("openai", "cut")
     deltas, answer, _ = collect(router_for(config_for(url, name="cutter")))
     assert "".join(deltas[:2]) == "To refund "
     assert answer.text.startswith("To refund ")
     assert "*[Answer cut off: the LLM at" in answer.text
-    for hit in OFFLINE.sources:
-        assert hit.source in answer.text.split("cut off")[1]
+    assert answer.text.endswith(OFFLINE.text)  # the user still gets the whole offline answer
     assert answer.provider == "cutter" and answer.degraded and answer.usage.estimated
+    assert answer.degraded_reason.count(". ") == 0 and "closed the connection mid-answer" in answer.degraded_reason
     assert len(server.requests) == 1  # never retried after the first token
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_a_reader_that_stops_early_leaves_nothing_behind(servers, protocol: str) -> None:
     url, server = servers(protocol, "slow", delay_s=0.5)  # the full answer would take 6 s
-    router = router_for(config_for(url, protocol, timeout_s=10.0))
+    router = router_for(config_for(url, protocol, first_token_timeout_s=10.0, idle_timeout_s=10.0))
     threads_before = threading.active_count()
     stream = router.stream(QUESTION, HITS, OFFLINE)
+    assert isinstance(next(stream), Progress)  # the model is reading the prompt
     first = next(stream)
     assert isinstance(first, TextDelta)
     stream.close()  # e.g. the user left the page mid-answer
@@ -234,16 +236,15 @@ def test_a_reader_that_stops_early_leaves_nothing_behind(servers, protocol: str)
     assert router.health()[0]["state"] == "closed"  # the provider did nothing wrong
 
 
-def test_a_hanging_provider_mid_stream_is_cut_at_the_deadline(servers) -> None:
+def test_a_hanging_provider_mid_stream_is_cut_at_the_wait_bound(servers) -> None:
     url, _ = servers("ollama", "slow", delay_s=0.3)
-    config = config_for(url, "ollama", timeout_s=0.7)
-    router = router_for(config)
-    bound = documented_wait_bound(fast_settings(), config)
-    assert router.wait_bound_s() == pytest.approx(bound)
+    settings = fast_settings(llm_max_wait_s=1.0, llm_idle_timeout_s=5)
+    router = router_for(config_for(url, "ollama", settings=settings), settings=settings)
     deltas, answer, elapsed = collect(router)
-    assert elapsed <= bound
+    assert elapsed <= settings.llm_max_wait_s + 1
     assert 1 <= len(deltas) - 1 < 12
-    assert answer.degraded and "did not finish answering within 0.7 s" in answer.degraded_reason
+    assert answer.degraded and "left of the wait bound" in answer.degraded_reason
+    assert answer.text.endswith(OFFLINE.text)
 
 
 def test_an_endpoint_absent_from_the_spec_is_listed_as_unverified(servers) -> None:
@@ -286,3 +287,22 @@ def test_api_key_never_appears_in_logs_or_answers(servers, capfd, caplog, debug_
     assert secret not in logged
     assert secret not in repr(router.health()) and secret not in repr(answer)
     assert bad.requests and answer.provider != "offline"
+
+
+def test_a_failed_condense_does_not_count_towards_the_breaker(servers) -> None:
+    settings = fast_settings(breaker_failure_threshold=1)
+    url, server = servers("openai", "error500")
+    router = router_for(config_for(url, settings=settings), settings=settings)
+    history = [("user", "How do I create a charge?"), ("assistant", "Use POST /v1/charges.")]
+    assert router.condense("and refund it?", history)  # the heuristic answered instead
+    assert len(server.requests) == 1
+    assert router.health()[0]["state"] == "closed"  # one user request has not failed yet
+
+
+def test_the_reading_progress_names_the_model_and_the_prompt_size(servers) -> None:
+    url, _ = servers("openai")
+    events = list(router_for(config_for(url)).stream(QUESTION, HITS, OFFLINE))
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert progress[0].stage == "reading" and progress[0].prompt_tokens > 0
+    assert progress[0].message == f"openai-test-model is reading about {progress[0].prompt_tokens:,} prompt tokens…"
+    assert progress[-1].stage == "answered" and "wrote" in progress[-1].message

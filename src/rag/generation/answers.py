@@ -67,17 +67,16 @@ def _plan_unverified(offline: Answer, known: tuple[set[str], set[str]]) -> tuple
 
 
 def cut_off_tail(err: ProviderError, offline: Answer) -> str:
-    """Return the text appended to a broken stream: a cut-off marker, then the sources."""
-    block = sources_block(offline.sources)
-    note = f"\n\n*[Answer cut off: {_lower_first(clause(err))}.]*"
-    return note + (f"\n\n{block}" if block else "")
+    """Return the text appended to a broken stream: a cut-off marker, then the offline answer."""
+    note = f"\n\n*[Answer cut off: {_lower_first(clause(err))}. The answer composed offline from the spec follows.]*"
+    body = offline.text or sources_block(offline.sources)
+    return note + (f"\n\n{body}" if body else "")
 
 
 def cut_off_answer(question: str, partial: str, tail: str, err: ProviderError, provider: str, usage: Usage,
                    offline: Answer, known: tuple[set[str], set[str]]) -> Answer:
     """Return the partial LLM text, marked as cut off, with the offline sources and code."""
-    reason = (f"{clause(err)}, so the answer is cut off and completed with the sources and code from the "
-              "spec.")
+    reason = f"{clause(err)}, so the answer is cut off and followed by the answer composed offline from the spec."
     return Answer(question=question, text=partial + tail, sources=offline.sources, code=offline.code,
                   provider=provider, degraded=True, degraded_reason=reason, unverified=verify(partial, known),
                   usage=usage, plan=offline.plan)

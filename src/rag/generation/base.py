@@ -56,8 +56,10 @@ class ProviderConfig:
     name: str = ""
     api_key: str = field(default="", repr=False)
     api_key_env: str = ""
-    timeout_s: float = 30.0
     connect_timeout_s: float = 5.0
+    first_token_timeout_s: float = 180.0
+    idle_timeout_s: float = 30.0
+    context_tokens: int = 0  # 0 = ask the server for its context window
     max_retries: int = 2
     temperature: float = 0.1
     max_tokens: int = 1024
@@ -74,9 +76,10 @@ class ProviderConfig:
         return f"The LLM at {display_url(self.base_url)}"
 
     @property
-    def attempt_s(self) -> float:
-        """Return the longest one attempt can take: connect timeout plus total timeout."""
-        return self.connect_timeout_s + self.timeout_s
+    def root_url(self) -> str:
+        """Return the server root (the base URL without a trailing ``/v1``), where extra endpoints live."""
+        url = self.base_url.rstrip("/")
+        return url[:-3] if url.endswith("/v1") else url
 
 
 @runtime_checkable
@@ -86,7 +89,10 @@ class LLMProvider(Protocol):
     name: str
     config: ProviderConfig
 
-    def stream(self, messages: Sequence[ChatMessage]) -> TextStream:
-        """Stream the answer as text deltas; return the reported usage; raise only ProviderError."""
+    def stream(self, messages: Sequence[ChatMessage], deadline: float | None = None) -> TextStream:
+        """Stream the answer as text deltas; return the reported usage; raise only ProviderError.
+
+        ``deadline`` is a ``time.monotonic()`` instant the attempt must not outlive.
+        """
         ...
 

@@ -1,17 +1,12 @@
-"""The edge between our code and vendor HTTP clients: a per-attempt deadline and error translation.
+"""The edge between our code and vendor HTTP clients: error translation into one-sentence ProviderErrors.
 
-No ``signal.alarm`` (it only works in the main thread and Streamlit runs sessions in threads):
-the deadline is enforced by a timer that shuts the attempt's socket down, which wakes a blocked
-read at once, plus an elapsed-time check between stream chunks.
+The deadlines themselves live in :mod:`src.rag.generation.deadlines`.
 """
 
 from __future__ import annotations
 
 import email.utils
-import socket
 import ssl
-import threading
-import time
 from datetime import datetime, timezone
 from functools import cache
 from typing import Any
@@ -21,6 +16,7 @@ from pydantic import ValidationError
 
 from src.core.errors import ProviderError, ProviderTimeout
 from src.rag.generation.base import ProviderConfig
+from src.rag.generation.deadlines import Phase, StreamWatchdog
 
 try:  # openai>=3 is built on httpx2, an API-identical fork of httpx.
     import httpx2
@@ -56,60 +52,6 @@ def parse_retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-class AttemptWatchdog:
-    """Cut one attempt off at its total deadline by shutting its socket down from a timer."""
-
-    def __init__(self, total_s: float) -> None:
-        self.total_s = total_s
-        self.expired = False
-        self.retry_after: float | None = None
-        self._deadline = float("inf")
-        self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
-        self._timer = threading.Timer(total_s, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> AttemptWatchdog:
-        self._deadline = time.monotonic() + self.total_s
-        self._timer.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._timer.cancel()
-        self._timer.join()
-
-    def on_response(self, response: Any) -> None:
-        """Event hook: remember the socket and any Retry-After of a response as it arrives."""
-        self.retry_after = parse_retry_after(response.headers.get("retry-after"))
-        stream = response.extensions.get("network_stream")
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if sock is None:
-            return
-        with self._lock:
-            self._sockets.append(sock)
-            if self.expired:
-                _shutdown(sock)
-
-    def check(self) -> None:
-        """Raise ProviderTimeout once the deadline has passed (called between chunks)."""
-        if time.monotonic() >= self._deadline:
-            self.expired = True
-            raise ProviderTimeout(f"The answer took longer than {self.total_s:g} s.")
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            for sock in self._sockets:
-                _shutdown(sock)
-
-
-def _shutdown(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed: nothing left to cut
 
 
 def _status_of(exc: BaseException) -> int:
@@ -165,13 +107,26 @@ def _is_connection(chain: list[BaseException]) -> bool:
     return any(isinstance(e, (*_HTTPX_TRANSPORT, OSError)) or "Connection" in type(e).__name__ for e in chain)
 
 
-def translate_error(exc: BaseException, config: ProviderConfig, watchdog: AttemptWatchdog,
+def deadline_error(config: ProviderConfig, watchdog: StreamWatchdog) -> ProviderTimeout:
+    """Return the timeout error for the deadline an attempt ran into, in one sentence."""
+    where, phase = config.where, watchdog.phase()
+    if phase is Phase.FIRST_TOKEN:
+        return ProviderTimeout(f"{where} did not start answering within {config.first_token_timeout_s:g} s; "
+                               "try again or raise APIASSIST_LLM_FIRST_TOKEN_TIMEOUT_S.")
+    if phase is Phase.IDLE:
+        return ProviderTimeout(f"{where} stopped sending for {config.idle_timeout_s:g} s mid-answer; try again "
+                               "or raise APIASSIST_LLM_IDLE_TIMEOUT_S.")
+    waited = max(0.0, watchdog.bound - watchdog.started)
+    return ProviderTimeout(f"{where} did not answer within the {waited:.3g} s left of the wait bound; try "
+                           "again or raise APIASSIST_LLM_MAX_WAIT_S.")
+
+
+def translate_error(exc: BaseException, config: ProviderConfig, watchdog: StreamWatchdog,
                     emitted: bool) -> ProviderError:
     """Turn any vendor or transport exception into one ProviderError with a one-sentence message."""
     where, chain = config.where, _chain(exc)
-    if watchdog.expired:
-        return ProviderTimeout(f"{where} did not finish answering within {config.timeout_s:g} s; try again "
-                               "or raise the timeout.")
+    if watchdog.expired is not None:
+        return deadline_error(config, watchdog)
     if isinstance(exc, ProviderError):
         return exc
     status = _status_of(exc)
@@ -183,8 +138,7 @@ def translate_error(exc: BaseException, config: ProviderConfig, watchdog: Attemp
         return ProviderTimeout(f"{where} could not be reached within {config.connect_timeout_s:g} s; check "
                                "that the server is running and the base URL is right.")
     if _is_timeout(chain):
-        return ProviderTimeout(f"{where} did not respond within {config.timeout_s:g} s; try again or raise "
-                               "the timeout.")
+        return deadline_error(config, watchdog)
     if _is_connection(chain):
         if emitted:
             return ProviderError(f"{where} closed the connection mid-answer; ask again to get a complete "

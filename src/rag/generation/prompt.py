@@ -92,11 +92,18 @@ def bounded_history(history: Sequence[HistoryTurn], max_tokens: int) -> list[Cha
     return kept
 
 
+def user_message(excerpts: Sequence[str], question: str, pinned: Sequence[str] = ()) -> str:
+    """Return the user turn: the quoted excerpts, any pinned notes (e.g. a plan), then the question."""
+    context = "\n\n".join(excerpts) if excerpts else "(no spec excerpt matched the question)"
+    notes = "".join(f"{note}\n\n" for note in pinned if note)
+    return (f"Spec excerpts:\n\n{context}\n\n{notes}"
+            f"Question: {question}\n\nAnswer from the excerpts above and cite their pointers.")
+
+
 def build_messages(question: str, hits: Sequence[Hit], history: Sequence[HistoryTurn] = (),
                    budget: PromptBudget = PromptBudget(), plan: Sequence[Any] = ()) -> list[ChatMessage]:
     """Return the full prompt: rules, recent conversation, then the excerpts, the plan and the question."""
-    user = (f"Spec excerpts:\n\n{context_block(hits, budget)}\n\n{plan_block(plan)}"
-            f"Question: {question}\n\nAnswer from the excerpts above and cite their pointers.")
+    user = user_message([context_block(hits, budget)] if hits else [], question, (plan_block(plan),))
     return [ChatMessage(Role.SYSTEM, SYSTEM_RULES), *bounded_history(history, budget.history_tokens),
             ChatMessage(Role.USER, user)]
 

@@ -10,9 +10,10 @@ list. Each entry::
       base_url: https://api.groq.com/openai/v1   # default: OpenAI's or http://127.0.0.1:11434
       model: llama-3.1-8b-instant                # required
       api_key_env: GROQ_API_KEY  # name of the environment variable holding the key, never the key
-      timeout_s: 20              # optional overrides of the APIASSIST_LLM_* defaults:
-      connect_timeout_s: 5       #   timeout_s, connect_timeout_s, max_retries,
-      max_retries: 1             #   temperature, max_tokens
+      first_token_timeout_s: 20  # optional overrides of the APIASSIST_LLM_* defaults:
+      idle_timeout_s: 10         #   connect_timeout_s, first_token_timeout_s, idle_timeout_s,
+      connect_timeout_s: 5       #   context_tokens, max_retries, temperature, max_tokens
+      max_retries: 1
       stream_usage: true         # ask for token usage in the stream (turn off for servers that refuse it)
 
 A literal ``api_key`` in the file is refused: keys belong in the environment.
@@ -51,8 +52,10 @@ class _Entry(BaseModel):
     name: str = ""
     base_url: str = ""
     api_key_env: str = ""
-    timeout_s: float | None = Field(default=None, gt=0)
     connect_timeout_s: float | None = Field(default=None, gt=0)
+    first_token_timeout_s: float | None = Field(default=None, gt=0)
+    idle_timeout_s: float | None = Field(default=None, gt=0)
+    context_tokens: int | None = Field(default=None, ge=0)
     max_retries: int | None = Field(default=None, ge=0, le=10)
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
@@ -67,8 +70,9 @@ def primary_config(settings: Settings) -> ProviderConfig | None:
     return ProviderConfig(
         kind=kind, base_url=settings.llm_base_url or DEFAULT_BASE_URLS[kind],
         model=settings.llm_model or DEFAULT_MODELS[kind], api_key=settings.llm_api_key.get_secret_value(),
-        api_key_env="APIASSIST_LLM_API_KEY", timeout_s=settings.llm_timeout_s,
-        connect_timeout_s=settings.llm_connect_timeout_s, max_retries=settings.llm_max_retries,
+        api_key_env="APIASSIST_LLM_API_KEY", connect_timeout_s=settings.llm_connect_timeout_s,
+        first_token_timeout_s=settings.llm_first_token_timeout_s, idle_timeout_s=settings.llm_idle_timeout_s,
+        context_tokens=settings.llm_context_tokens, max_retries=settings.llm_max_retries,
         temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens,
     )
 
@@ -101,8 +105,10 @@ def _to_config(raw: Any, index: int, path: Path, settings: Settings) -> Provider
     return ProviderConfig(
         kind=entry.kind, base_url=entry.base_url or DEFAULT_BASE_URLS[entry.kind], model=entry.model,
         name=entry.name, api_key=key, api_key_env=entry.api_key_env,
-        timeout_s=_or(entry.timeout_s, settings.llm_timeout_s),
         connect_timeout_s=_or(entry.connect_timeout_s, settings.llm_connect_timeout_s),
+        first_token_timeout_s=_or(entry.first_token_timeout_s, settings.llm_first_token_timeout_s),
+        idle_timeout_s=_or(entry.idle_timeout_s, settings.llm_idle_timeout_s),
+        context_tokens=_or(entry.context_tokens, settings.llm_context_tokens),
         max_retries=_or(entry.max_retries, settings.llm_max_retries),
         temperature=_or(entry.temperature, settings.llm_temperature),
         max_tokens=_or(entry.max_tokens, settings.llm_max_tokens), stream_usage=entry.stream_usage,

@@ -3,6 +3,11 @@
 Each attempt builds its own chat model around its own HTTP client, so the attempt's watchdog
 sees exactly its sockets and nothing outlives the attempt (no pooled connection, no thread).
 The vendor clients' built-in retries are off: our retry policy is the only one.
+
+An attempt that ran into a deadline is cancelled (its stream and socket closed) before anything
+else happens; it is then retryable only if the server is free again. A single-slot server such
+as llama-cpp-python keeps computing an abandoned prompt, and a retry sent then would only queue
+behind it, so :func:`src.rag.generation.server_info.server_is_free` asks first.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from typing import Any
 
 import httpx
 
-from src.core.errors import ProviderError
+from src.core.errors import ProviderError, ProviderTimeout
 from src.core.logging import get_logger
 from src.rag.generation.base import ChatMessage, ProviderConfig, ProviderKind, Role, TextStream
-from src.rag.generation.boundary import AttemptWatchdog, shared_ssl_context, translate_error
+from src.rag.generation.boundary import shared_ssl_context, translate_error
+from src.rag.generation.deadlines import Phase, StreamWatchdog
+from src.rag.generation.server_info import server_is_free
 from src.rag.types import Usage
 
 log = get_logger(__name__)
@@ -45,52 +52,75 @@ class LangChainProvider:
         self.config = config
         self.name = config.label
 
-    def _open(self, watchdog: AttemptWatchdog) -> tuple[Any, Callable[[], None]]:
+    def _open(self, watchdog: StreamWatchdog) -> tuple[Any, Callable[[], None]]:
         """Build a chat model for one attempt; return it with the function that releases its client."""
         raise NotImplementedError
 
-    def stream(self, messages: Sequence[ChatMessage]) -> TextStream:
+    def stream(self, messages: Sequence[ChatMessage], deadline: float | None = None) -> TextStream:
         """Stream the answer as text deltas and return the usage the server reported, if any."""
-        watchdog = AttemptWatchdog(self.config.timeout_s)
-        emitted, usage, chunks = False, None, None
-        log.info("llm.attempt", provider=self.name, model=self.config.model)
+        cfg = self.config
+        watchdog = StreamWatchdog(cfg.first_token_timeout_s, cfg.idle_timeout_s, deadline)
+        emitted, usage = False, None
+        log.info("llm.attempt", provider=self.name, model=cfg.model)
         try:
-            # Building the client (and importing the SDK the first time) is not the server's time.
-            model, release = self._open(watchdog)
-            try:
-                with watchdog:
-                    chunks = model.stream(_to_langchain(messages))
-                    for chunk in chunks:
-                        watchdog.check()
-                        usage = _usage_of(chunk) or usage
-                        text = chunk.text
-                        if text:
-                            emitted = True
-                            yield text
-            finally:
-                if chunks is not None:
-                    chunks.close()  # ends the HTTP response even when the reader stopped early
-                release()
+            if watchdog.remaining_s() <= 0:
+                raise ProviderTimeout(f"{cfg.where} was not tried: the wait bound had already passed.")
+            usage = yield from self._relay(messages, watchdog)
+            emitted = watchdog.first_token_at is not None
         except Exception as exc:
-            err = translate_error(exc, self.config, watchdog, emitted)
+            emitted = watchdog.first_token_at is not None
+            err = translate_error(exc, cfg, watchdog, emitted)
+            if watchdog.phase() is Phase.BOUND and watchdog.remaining_s() <= 0:
+                err.retryable = False  # no time is left for another attempt
+            elif isinstance(err, ProviderTimeout) and not emitted:
+                self._retry_only_if_free(err, watchdog)
             log.warning("llm.failed", provider=self.name, error=type(exc).__name__, retryable=err.retryable,
-                        emitted=emitted)
+                        emitted=emitted, phase=watchdog.phase().value)
             raise err from exc
         if not emitted:
-            raise ProviderError(f"{self.config.where} returned an empty answer; check that model "
-                                f"'{self.config.model}' is loaded.")
+            raise ProviderError(f"{cfg.where} returned an empty answer; check that model "
+                                f"'{cfg.model}' is loaded.")
         return usage
 
+    def _relay(self, messages: Sequence[ChatMessage], watchdog: StreamWatchdog) -> TextStream:
+        """Yield the text of one attempt's chunks under the watchdog; close everything on the way out."""
+        usage, chunks = None, None
+        # Building the client (and importing the SDK the first time) is not the server's time.
+        model, release = self._open(watchdog)
+        try:
+            with watchdog:
+                chunks = model.stream(_to_langchain(messages))
+                for chunk in chunks:
+                    text = chunk.text
+                    watchdog.on_chunk(bool(text))
+                    usage = _usage_of(chunk) or usage
+                    if text:
+                        yield text
+        finally:
+            if chunks is not None:
+                chunks.close()  # ends the HTTP response even when the reader stopped early
+            release()
+        return usage
+
+    def _retry_only_if_free(self, err: ProviderError, watchdog: StreamWatchdog) -> None:
+        """After a deadline, allow a retry only when time is left and the server is no longer busy with us."""
+        if watchdog.phase() is Phase.BOUND or watchdog.remaining_s() <= self.config.connect_timeout_s:
+            err.retryable = False
+            return
+        if not server_is_free(self.config):
+            err.retryable = False
+            err.message = (f"{str(err).split(';')[0]} and is still busy with that request, so it was not "
+                           "asked again; try again in a minute.")
 
 class OpenAIProvider(LangChainProvider):
     """Any OpenAI-compatible chat-completions server (OpenAI, Groq, Together, vLLM, llama.cpp, LM Studio)."""
 
-    def _open(self, watchdog: AttemptWatchdog) -> tuple[Any, Callable[[], None]]:
+    def _open(self, watchdog: StreamWatchdog) -> tuple[Any, Callable[[], None]]:
         import openai
         from langchain_openai import ChatOpenAI
 
         cfg = self.config
-        timeout = openai.Timeout(cfg.timeout_s, connect=cfg.connect_timeout_s)
+        timeout = openai.Timeout(watchdog.read_timeout_s(), connect=cfg.connect_timeout_s)
         client = openai.DefaultHttpxClient(timeout=timeout, verify=shared_ssl_context(),
                                            event_hooks={"response": [watchdog.on_response]})
         model = ChatOpenAI(
@@ -104,7 +134,7 @@ class OpenAIProvider(LangChainProvider):
 class OllamaProvider(LangChainProvider):
     """A local or remote Ollama server speaking ``/api/chat``."""
 
-    def _open(self, watchdog: AttemptWatchdog) -> tuple[Any, Callable[[], None]]:
+    def _open(self, watchdog: StreamWatchdog) -> tuple[Any, Callable[[], None]]:
         from langchain_ollama import ChatOllama
 
         cfg = self.config
@@ -112,7 +142,7 @@ class OllamaProvider(LangChainProvider):
         headers = {"authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else {}
         model = ChatOllama(
             model=cfg.model, base_url=cfg.base_url, temperature=cfg.temperature, num_predict=cfg.max_tokens,
-            client_kwargs={"timeout": httpx.Timeout(cfg.timeout_s, connect=cfg.connect_timeout_s),
+            client_kwargs={"timeout": httpx.Timeout(watchdog.read_timeout_s(), connect=cfg.connect_timeout_s),
                            "headers": headers, "verify": shared_ssl_context()},
             sync_client_kwargs={"transport": transport, "event_hooks": {"response": [watchdog.on_response]}},
         )

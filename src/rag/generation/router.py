@@ -1,38 +1,43 @@
 """GenerationRouter: try each configured LLM through breaker and retries, fall back to the offline answer.
 
-Wait bound. Before a degraded answer appears, a user waits at most::
+Wait bound. Every answer gets one clock, started when the router begins: ``APIASSIST_LLM_MAX_WAIT_S``
+(``T``, default 300 s). No attempt of any provider outlives it (its watchdog cuts the socket at
+``T``), no retry starts if it would begin after ``T``, and a provider tried after another one
+failed gets only the time left. So before the offline answer appears a user waits at most::
 
-    T_wait <= sum over providers p of [ A_p * (t_connect_p + t_total_p) + B_p ]
-    B_p     = sum_{i=1}^{A_p - 1} max( min(b0 * 2^(i-1) + j, b_max), c_ra )
+    T_wait <= T + t_close        (t_close: closing a cut socket, well under a second)
 
-where ``A_p = max_retries + 1`` attempts, ``t_connect``/``t_total`` are the connect and total
-timeouts of one attempt (the total is enforced by a watchdog that cuts the socket), ``b0`` is
-``APIASSIST_LLM_BACKOFF_S``, ``j`` the jitter (= b0), ``b_max`` ``APIASSIST_LLM_BACKOFF_MAX_S``
-and ``c_ra`` the Retry-After cap ``APIASSIST_LLM_RETRY_AFTER_CAP_S``. A provider whose breaker is
-open costs nothing. With one provider, 5 s timeouts and the defaults (A=3, b0=j=0.5, b_max=4,
-c_ra=5): 3 x (5 + 5) + (5 + 5) = 40 s; measured, a refused connection costs about 2.5 s and a
-hanging server about 17.5 s. ``condense`` adds at most one attempt of one provider.
+Within ``T`` each attempt has its own streaming deadlines: connect (``APIASSIST_LLM_CONNECT_TIMEOUT_S``),
+first token (``APIASSIST_LLM_FIRST_TOKEN_TIMEOUT_S``) and idle between chunks
+(``APIASSIST_LLM_IDLE_TIMEOUT_S``), see deadlines.py. After a deadline the attempt is cancelled
+first and retried only if the server is free again (providers.py); the breaker counts the whole
+answer, every attempt included, as one failure. ``condense`` (rewriting a follow-up question)
+is one attempt bounded by a quarter of ``T``, and never counts towards the breaker.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from src.core.config import Settings
 from src.core.errors import ProviderError
 from src.core.logging import get_logger
-from src.core.resilience import BreakerState, CircuitBreaker, RetryPolicy, guarded_stream
+from src.core.resilience import BreakerState, CircuitBreaker, RetryPolicy, guarded_stream, retry_stream
 from src.rag.generation import answers
 from src.rag.generation.base import ChatMessage, LLMProvider, ProviderConfig, display_url
+from src.rag.generation.boundary import context_too_long
+from src.rag.generation.budget import COUNTED_BY_SERVER, FittedPrompt, fit_prompt
 from src.rag.generation.condense import (
     clean_condensed, condense_heuristic, condense_messages, needs_condensing,
 )
-from src.rag.generation.events import Final, GenerationEvent, TextDelta
-from src.rag.generation.prompt import HistoryTurn, PromptBudget, build_messages
+from src.rag.generation.events import Final, GenerationEvent, Progress, TextDelta
+from src.rag.generation.prompt import HistoryTurn, PromptBudget, plan_block
 from src.rag.generation.provider_config import provider_configs
 from src.rag.generation.providers import build_provider
+from src.rag.generation.server_info import ServerFacts
 from src.rag.generation.usage import PriceTable, answer_usage
 from src.rag.types import Answer, Hit, Usage
 
@@ -47,16 +52,23 @@ class ProviderSlot:
     provider: LLMProvider
     breaker: CircuitBreaker
     policy: RetryPolicy
+    facts: ServerFacts = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.facts = ServerFacts(self.provider.config)
 
     @property
     def config(self) -> ProviderConfig:
         """Return the provider's configuration."""
         return self.provider.config
 
-    @property
-    def worst_case_s(self) -> float:
-        """Return this provider's share of the wait bound."""
-        return self.policy.worst_case_s(self.config.attempt_s)
+    def fit(self, question: str, hits: Sequence[Hit], history: Sequence[HistoryTurn],
+            budget: PromptBudget, pinned: Sequence[str] = ()) -> FittedPrompt:
+        """Return the prompt fitted to this provider's context window, counted by its tokenizer if any."""
+        reachable = self.breaker.state is not BreakerState.OPEN
+        window, _ = self.facts.context_window() if reachable else (self.config.context_tokens or 4096, "")
+        counter = self.facts.count_tokens if reachable else None
+        return fit_prompt(question, hits, history, window, self.config.max_tokens, counter, pinned, budget=budget)
 
 
 def slot_for(config: ProviderConfig, settings: Settings) -> ProviderSlot:
@@ -73,16 +85,17 @@ class GenerationRouter:
     """Stream answers from the first LLM that works; the offline answer is the last line of defence."""
 
     def __init__(self, slots: Sequence[ProviderSlot], prices: PriceTable | None = None,
-                 budget: PromptBudget = PromptBudget()) -> None:
+                 budget: PromptBudget = PromptBudget(), max_wait_s: float = 300.0) -> None:
         self.slots = list(slots)
         self.prices = prices or PriceTable()
         self.budget = budget
+        self.max_wait_s = max_wait_s
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GenerationRouter:
         """Build the router from Settings (primary provider, providers file, price file)."""
         slots = [slot_for(config, settings) for config in provider_configs(settings)]
-        return cls(slots, PriceTable.from_file(settings.llm_prices_file))
+        return cls(slots, PriceTable.from_file(settings.llm_prices_file), max_wait_s=settings.llm_max_wait_s)
 
     @property
     def offline_only(self) -> bool:
@@ -97,8 +110,8 @@ class GenerationRouter:
                           f"max={c.max_tokens}" for c in (s.config for s in self.slots))
 
     def wait_bound_s(self) -> float:
-        """Return the longest a user can wait before a degraded answer (the formula above)."""
-        return sum(slot.worst_case_s for slot in self.slots)
+        """Return the longest a user can wait before a degraded answer (the bound above, without t_close)."""
+        return self.max_wait_s if self.slots else 0.0
 
     def health(self) -> list[dict[str, Any]]:
         """Return each provider's name, kind, model, URL and breaker state; the offline composer last."""
@@ -113,9 +126,10 @@ class GenerationRouter:
         slot = next((s for s in self.slots if s.breaker.state is BreakerState.CLOSED), None)
         if slot is not None:
             messages = condense_messages(question, history)
-            try:
-                text = "".join(guarded_stream(slot.breaker, RetryPolicy(attempts=1),
-                                              lambda: slot.provider.stream(messages)))
+            bound = time.monotonic() + self.max_wait_s / 4
+            try:  # outside the breaker: only the answer itself counts as the user's request
+                text = "".join(retry_stream(lambda: slot.provider.stream(messages, bound), RetryPolicy(attempts=1),
+                                            slot.breaker.name))
             except ProviderError as err:
                 log.info("condense.fallback", provider=slot.provider.name, reason=answers.clause(err))
             else:
@@ -140,32 +154,56 @@ class GenerationRouter:
             yield Final(offline)
             return
         known = known if known is not None else answers.known_from(hits, offline)
-        messages = build_messages(question, hits, history, self.budget, plan=offline.plan)
+        bound = time.monotonic() + self.max_wait_s
         failures: list[BaseException] = []
         for slot in self.slots:
-            parts: list[str] = []
-            try:
-                reported = yield from _relay(slot, messages, parts)
-            except Exception as exc:  # noqa: BLE001 - whatever a provider does, the user still gets an answer
-                err = _as_provider_error(exc, slot)
-                if parts:
-                    yield from self._cut_off(question, "".join(parts), err, slot, messages, offline, known)
-                    return
-                failures.append(err)
-                continue
-            text = "".join(parts)
-            usage = answer_usage(reported, messages, text, slot.config, self.prices)
-            log.info("llm.answered", provider=slot.provider.name, chars=len(text), estimated=usage.estimated)
-            yield Final(answers.llm_answer(question, text, slot.provider.name, usage, offline, known))
-            return
+            failure = yield from self._try(slot, question, hits, history, offline, known, bound)
+            if failure is None:
+                return
+            failures.append(failure)
         log.warning("llm.degraded", providers=len(self.slots))
         yield TextDelta(offline.text)
         yield Final(answers.degraded_answer(offline, failures))
 
+    def _try(self, slot: ProviderSlot, question: str, hits: Sequence[Hit], history: Sequence[HistoryTurn],
+             offline: Answer, known: Known, bound: float) -> Generator[GenerationEvent, None, ProviderError | None]:
+        """Answer through one provider; return None once a Final was yielded, else why it gave nothing."""
+        fitted = slot.fit(question, hits, history, self.budget, pinned=(plan_block(offline.plan),))
+        if not fitted.fits:
+            return context_too_long(slot.config)
+        if slot.breaker.state is not BreakerState.OPEN:  # an open breaker rejects at once: nothing to read
+            yield Progress("reading", reading_message(slot, fitted), fitted.prompt_tokens)
+        parts: list[str] = []
+        started = time.monotonic()
+        try:
+            reported = yield from _relay(slot, fitted.messages, parts, bound)
+        except Exception as exc:  # noqa: BLE001 - whatever a provider does, the user still gets an answer
+            err = _as_provider_error(exc, slot)
+            if not parts:
+                yield Progress("fallback", f"{answers.clause(err)}; moving on.")
+                return err
+            yield from self._cut_off(question, "".join(parts), err, slot, fitted, offline, known)
+            return None
+        text = "".join(parts)
+        usage = self._usage(slot, reported, fitted, text)
+        log.info("llm.answered", provider=slot.provider.name, chars=len(text), counted_by=usage.counted_by)
+        yield Progress("answered", answered_message(usage, time.monotonic() - started), usage.prompt_tokens)
+        yield Final(answers.llm_answer(question, text, slot.provider.name, usage, offline, known))
+        return None
+
+    def _usage(self, slot: ProviderSlot, reported: Usage | None, fitted: FittedPrompt, text: str) -> Usage:
+        by_server = fitted.counted_by == COUNTED_BY_SERVER
+        completion = slot.facts.count_tokens(text) if by_server and reported is None else None
+        return answer_usage(reported, fitted.messages, text, slot.config, self.prices,
+                            prompt_counted=fitted.prompt_tokens if by_server else None,
+                            completion_counted=completion)
+
     def _cut_off(self, question: str, partial: str, err: ProviderError, slot: ProviderSlot,
-                 messages: list[ChatMessage], offline: Answer, known: Known) -> Iterator[GenerationEvent]:
+                 fitted: FittedPrompt, offline: Answer, known: Known) -> Iterator[GenerationEvent]:
         tail = answers.cut_off_tail(err, offline)
-        usage = answer_usage(None, messages, partial, slot.config, self.prices)
+        by_server = fitted.counted_by == COUNTED_BY_SERVER
+        usage = answer_usage(None, fitted.messages, partial, slot.config, self.prices,
+                             prompt_counted=fitted.prompt_tokens if by_server else None)
         log.warning("llm.cut_off", provider=slot.provider.name, chars=len(partial))
         yield TextDelta(tail)
         yield Final(answers.cut_off_answer(question, partial, tail, err, slot.provider.name, usage, offline,
@@ -189,10 +227,24 @@ def _as_provider_error(exc: Exception, slot: ProviderSlot) -> ProviderError:
     return ProviderError(f"{slot.config.where} failed unexpectedly; check the server's logs.")
 
 
-def _relay(slot: ProviderSlot, messages: list[ChatMessage],
-           parts: list[str]) -> Generator[TextDelta, None, Usage | None]:
+def reading_message(slot: ProviderSlot, fitted: FittedPrompt) -> str:
+    """Say what the model is doing before its first token, e.g. "model is reading 2,771 prompt tokens…"."""
+    counted = "" if fitted.counted_by == COUNTED_BY_SERVER else "about "
+    left_out = f" ({fitted.dropped_excerpts} less relevant excerpts left out to fit its context)" \
+        if fitted.dropped_excerpts else ""
+    return f"{slot.config.model} is reading {counted}{fitted.prompt_tokens:,} prompt tokens{left_out}…"
+
+
+def answered_message(usage: Usage, seconds: float) -> str:
+    """Summarise a finished answer: tokens read and written, and how long it took."""
+    return (f"Read {usage.prompt_tokens:,} prompt tokens and wrote {usage.completion_tokens:,} tokens in "
+            f"{seconds:.1f} s.")
+
+
+def _relay(slot: ProviderSlot, messages: list[ChatMessage], parts: list[str],
+           bound: float) -> Generator[TextDelta, None, Usage | None]:
     """Yield the provider's text as TextDelta events, collecting it in ``parts``; return its usage."""
-    stream = guarded_stream(slot.breaker, slot.policy, lambda: slot.provider.stream(messages))
+    stream = guarded_stream(slot.breaker, slot.policy, lambda: slot.provider.stream(messages, bound), bound)
     try:
         while True:
             try:

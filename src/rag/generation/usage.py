@@ -101,15 +101,22 @@ def _parse_price(path: Path, model: str, entry: object) -> Price:
 
 
 def answer_usage(reported: Usage | None, messages: Sequence[ChatMessage], completion: str,
-                 config: ProviderConfig, prices: PriceTable) -> Usage:
-    """Return the usage of one answer: the provider's counts, else an estimate marked as such."""
+                 config: ProviderConfig, prices: PriceTable, *, prompt_counted: int | None = None,
+                 completion_counted: int | None = None) -> Usage:
+    """Return the usage of one answer: the server's report, else its tokenizer's counts, else estimates.
+
+    ``prompt_counted``/``completion_counted`` are counts from the server's tokenizer, when it has one.
+    """
     if reported is not None and (reported.prompt_tokens or reported.completion_tokens):
-        prompt, done, estimated = reported.prompt_tokens, reported.completion_tokens, False
+        prompt, done, by = reported.prompt_tokens, reported.completion_tokens, "server"
     else:
-        prompt = sum(estimate_tokens(m.content) for m in messages)
-        done, estimated = estimate_tokens(completion), True
+        prompt = prompt_counted if prompt_counted is not None else sum(estimate_tokens(m.content) for m in messages)
+        done = completion_counted if completion_counted is not None else estimate_tokens(completion)
+        counted = (prompt_counted is not None, completion_counted is not None)
+        by = {(True, True): "server tokenizer", (False, False): "estimate"}.get(counted,
+                                                                                "server tokenizer + estimate")
     return Usage(prompt_tokens=prompt, completion_tokens=done, cost_usd=prices.cost(config, prompt, done),
-                 estimated=estimated)
+                 estimated=by != "server" and by != "server tokenizer", counted_by=by)
 
 
 def add_usage(total: Usage, more: Usage) -> Usage:
@@ -118,4 +125,10 @@ def add_usage(total: Usage, more: Usage) -> Usage:
     return Usage(prompt_tokens=total.prompt_tokens + more.prompt_tokens,
                  completion_tokens=total.completion_tokens + more.completion_tokens,
                  cost_usd=round(sum(costs), 8) if costs else None,
-                 estimated=total.estimated or more.estimated)
+                 estimated=total.estimated or more.estimated, counted_by=_merged_counter(total, more))
+
+
+def _merged_counter(total: Usage, more: Usage) -> str:
+    if total.counted_by in ("", more.counted_by):
+        return more.counted_by
+    return total.counted_by if not more.counted_by else "mixed"
