@@ -48,7 +48,7 @@ def test_python_sample_keeps_every_spec_string_inside_its_literal(path, summary,
     assert calls == {"requests.post", "print"}
     url = next(n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr))
     literal = "".join(v.value for v in url.values if isinstance(v, ast.Constant))
-    assert literal == f"https://api.example.com/v1/{path}/"
+    assert literal == f"https://api.example.com/v1/{path_text(path)}/"
     constants = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
     assert {qname, qvalue, fname, fvalue} <= constants
 

@@ -64,7 +64,7 @@ _SQUEEZABLE = {"python", "javascript", "typescript", "go", "php", "ruby", "power
 
 def _python(model: RequestModel) -> dict[str, Any]:
     parts = q.py_fstring_part(model.base_url) + "".join(
-        "{" + p.var + "}" if p.var else q.py_fstring_part(p.text) for p in model.path_parts)
+        "{" + p.var + "}" if p.var else q.py_fstring_part(path_text(p.text)) for p in model.path_parts)
     headers = [(q.py_str(n), q.py_str(v)) for n, v in model.headers]
     # Query values go out as text; True must be sent as "true", not Python's "True".
     params = [(q.py_str(n), q.py_lit([form_scalar(x) for x in v] if isinstance(v, list) else form_scalar(v)))
@@ -94,7 +94,7 @@ def _python(model: RequestModel) -> dict[str, Any]:
 
 
 def _literal_path(model: RequestModel) -> str:
-    return "".join(p.text for p in model.path_parts)
+    return "".join(path_text(p.text) for p in model.path_parts)
 
 
 def _py_mapping(items: list[tuple[str, str]]) -> str:
@@ -113,7 +113,7 @@ def _text_lines(model: RequestModel) -> list[str]:
 
 def _javascript(model: RequestModel) -> dict[str, Any]:
     parts = q.js_template_part(model.base_url) + "".join(
-        "${" + p.var + "}" if p.var else q.js_template_part(p.text) for p in model.path_parts)
+        "${" + p.var + "}" if p.var else q.js_template_part(path_text(p.text)) for p in model.path_parts)
     params = [(q.js_str(n), q.js_str(v)) for n, v in query_pairs(model)]
     headers = [(n, q.js_str(v)) for n, v in model.headers]
     auth = model.auth
