@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--api", action="append", default=[])
     ask.add_argument("--top-k", type=int, default=None)
+    ask.add_argument("--lang", default=None, help="code sample languages, comma-separated (default: all), e.g. go,java")
     ask.add_argument("--json", action="store_true")
     he = sub.add_parser("health", help="report store, model and LLM provider health")
     he.add_argument("--json", action="store_true")
@@ -186,8 +188,10 @@ def _search(a, args) -> int:
 
 
 def _ask(a, args) -> int:
+    from src.rag.codegen import arrange_samples, parse_languages
     from src.rag.generation.events import Final, TextDelta
 
+    languages = parse_languages(args.lang) if args.lang is not None else None  # a bad name fails before the search
     started = time.perf_counter()
     answer = None
     for event in a.stream(args.question, filters=_filters(args), top_k=args.top_k):
@@ -196,6 +200,8 @@ def _ask(a, args) -> int:
             sys.stdout.flush()
         elif isinstance(event, Final):
             answer = event.answer
+    if languages is not None:
+        answer = dataclasses.replace(answer, code=arrange_samples(answer.code, languages))
     if args.json:
         print(json.dumps(answer.to_json() | {"seconds": round(time.perf_counter() - started, 3)}, indent=2))
         return 0

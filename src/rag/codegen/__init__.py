@@ -17,7 +17,7 @@ _ENDPOINT_LIKE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE)\s+
 
 __all__ = [
     "DEFAULT_LANGUAGES", "LANGUAGES", "PLACEHOLDER_BASE_URL", "SUPPORTED_LANGUAGES", "RequestModel",
-    "build_request", "generate", "generate_samples", "parse_languages", "resolve_languages", "sample_title",
+    "arrange_samples", "build_request", "generate", "generate_samples", "parse_languages", "resolve_languages", "sample_title",
 ]
 
 
@@ -63,6 +63,27 @@ def resolve_languages(languages: Sequence[str] | None) -> tuple[str, ...]:
 def parse_languages(text: str) -> tuple[str, ...]:
     """Read a comma-separated language list such as ``"go, java"`` into language keys."""
     return resolve_languages([part for part in str(text).split(",") if part.strip()])
+
+
+def arrange_samples(
+    samples: Sequence[CodeSample], languages: Sequence[str], *, keep_others: bool = False
+) -> tuple[CodeSample, ...]:
+    """Order each operation's samples by ``languages`` (keys), dropping the rest unless ``keep_others``.
+
+    Samples of a multi-step answer stay grouped by step ("Step 2: ..." labels), steps in their order.
+    """
+    rank = {lang: i for i, lang in enumerate(languages)}
+    if not keep_others:
+        samples = [s for s in samples if s.language in rank]
+    steps = list(dict.fromkeys(_step(s) for s in samples))
+    position = {id(s): i for i, s in enumerate(samples)}
+    return tuple(sorted(samples, key=lambda s: (steps.index(_step(s)), rank.get(s.language, len(rank)),
+                                                position[id(s)])))
+
+
+def _step(sample: CodeSample) -> str:
+    match = re.match(r"^(Step \d+):", sample.label)
+    return match.group(1) if match else ""
 
 
 def sample_title(op: Operation) -> str:
