@@ -106,6 +106,8 @@ def _go_build(root: Path, todo: dict[str, str]) -> None:
     proc = subprocess.run(["go", "build", "-o", str(root / "bin") + "/", *pkgs], cwd=root, env=env,
                           capture_output=True, text=True, timeout=_BUILD_TIMEOUT)
     assert proc.returncode == 0, f"go build failed: {proc.stderr[-3000:]}"
+    unformatted = subprocess.run(["gofmt", "-l", *pkgs], cwd=root, capture_output=True, text=True, timeout=60)
+    assert unformatted.stdout == "", f"samples gofmt would change: {unformatted.stdout}"
     vet = subprocess.run(["go", "vet", *pkgs], cwd=root, env=env, capture_output=True, text=True,
                          timeout=_BUILD_TIMEOUT)
     assert vet.returncode == 0, f"go vet failed: {vet.stderr[-3000:]}"
@@ -143,7 +145,7 @@ def _ts_build(root: Path, todo: dict[str, str]) -> None:
 def compiled_runners(root: Path) -> dict[str, CompiledSamples]:
     """Return the compiled-language runners, building under ``root`` (one folder per language)."""
     return {
-        "go": CompiledSamples(root / "go", ("go",), _go_build, lambda r, n: [str(r / "bin" / n)]),
+        "go": CompiledSamples(root / "go", ("go", "gofmt"), _go_build, lambda r, n: [str(r / "bin" / n)]),
         "java": CompiledSamples(root / "java", ("javac", "java"), _java_build,
                                 lambda r, n: ["java", "-cp", str(r / "classes"), f"{n}.Main"]),
         "csharp": CompiledSamples(root / "csharp", ("mcs", "mono"), _csharp_build,

@@ -144,16 +144,44 @@ def _scalar(value: Any, quote: Any, true: str, false: str, null: str) -> str | N
 
 
 def go_lit(value: Any, indent: int = 0) -> str:
-    """Return a Go composite literal (``map[string]any``, ``[]any``) for a JSON-like value."""
+    """Return a Go composite literal (``map[string]any``, ``[]any``) for a JSON-like value, as gofmt lays it out."""
     scalar = _scalar(value, go_str, "true", "false", "nil")
     if scalar is not None:
         return scalar
-    tab = "\t" * (indent + 1)
     if isinstance(value, dict):
-        items = [f"{tab}{go_str(k)}: {go_lit(v, indent + 1)},\n" for k, v in value.items()]
-        return "map[string]any{" + ("\n" + "".join(items) + "\t" * indent if items else "") + "}"
+        return go_map([(go_str(k), go_lit(v, indent + 1)) for k, v in value.items()], indent)
+    tab = "\t" * (indent + 1)
     items = [f"{tab}{go_lit(v, indent + 1)},\n" for v in value]
     return "[]any{" + ("\n" + "".join(items) + "\t" * indent if items else "") + "}"
+
+
+def go_map(entries: list[tuple[str, str]], indent: int) -> str:
+    """Write ``map[string]any{...}`` from rendered keys and values, values aligned the way gofmt aligns them.
+
+    gofmt aligns the values of consecutive one-line entries; an entry spanning lines, or a long key of
+    very different length (more than 40 characters, 2.5 times off the section's geometric mean), starts
+    a new section.
+    """
+    if not entries:
+        return "map[string]any{}"
+    tab = "\t" * (indent + 1)
+    sections: list[list[tuple[str, str]]] = []
+    prev, logs = 0, []
+    for key, val in entries:
+        size = 0 if "\n" in val else len(key)
+        fresh = not sections or not size or not prev or (
+            logs and not (prev <= 40 and size <= 40) and not 0.4 < size / math.exp(sum(logs) / len(logs)) < 2.5)
+        if fresh:
+            sections.append([])
+            logs = []
+        sections[-1].append((key, val))
+        logs += [math.log(size)] if size else []
+        prev = size
+    lines = []
+    for section in sections:
+        width = max(len(k) for k, _ in section)
+        lines += [f"{tab}{k}:{' ' * (width - len(k) + 1)}{v},\n" for k, v in section]
+    return "map[string]any{\n" + "".join(lines) + "\t" * indent + "}"
 
 
 def php_lit(value: Any, indent: int = 0) -> str:

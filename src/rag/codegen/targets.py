@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from src.rag.codegen import quoting as q
 from src.rag.codegen.auth import AuthKind
-from src.rag.codegen.literals import go_str
+from src.rag.codegen.literals import go_lit, go_map, go_str
 from src.rag.codegen.request import BodyKind, RequestModel
 from src.rag.codegen.ts_types import interface, type_name
 from src.rag.codegen.wire import body_content_type, path_text, query_pairs
@@ -37,7 +37,9 @@ def go_context(model: RequestModel) -> dict[str, Any]:
     names |= {"encoding/json"} if kind in {"json", "graphql"} else set()
     names |= {"mime/multipart"} if kind == "multipart" else set()
     names |= {"strings"} if kind in {"form", "raw"} else set()
-    return {"go_imports": sorted(names), "go_query": has_query}
+    payload = go_map([('"query"', go_text(str(model.body["query"]))),
+                      ('"variables"', go_lit(model.body["variables"], 2))], 1) if model.graphql else ""
+    return {"go_imports": sorted(names), "go_query": has_query, "go_graphql_payload": payload}
 
 
 def go_text(text: str) -> str:
