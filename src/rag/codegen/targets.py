@@ -42,6 +42,32 @@ def go_context(model: RequestModel) -> dict[str, Any]:
     return {"go_imports": sorted(names), "go_query": has_query, "go_graphql_payload": payload}
 
 
+def java_context(model: RequestModel) -> dict[str, Any]:
+    """Return the Java imports and helpers the sample uses, so a copied sample carries no dead code."""
+    kind = "graphql" if model.graphql else model.body_kind.value
+    pairs = bool(model.query) or bool(model.auth and model.auth.kind == AuthKind.QUERY) or kind == "form"
+    encode = pairs or bool(model.path_vars)
+    names = {"java.net.URI", "java.net.http.HttpClient", "java.net.http.HttpRequest", "java.net.http.HttpResponse"}
+    names |= {"java.net.URLEncoder", "java.nio.charset.StandardCharsets"} if encode else set()
+    names |= {"java.util.List", "java.util.Map", "java.util.stream.Collectors"} if pairs else set()
+    names |= {"java.util.List", "java.util.Map", "java.util.UUID"} if kind == "multipart" else set()
+    basic = bool(model.auth and model.auth.kind == AuthKind.BASIC)
+    names |= {"java.util.Base64", "java.nio.charset.StandardCharsets"} if basic else set()
+    return {"java_imports": sorted(names), "java_encode": encode, "java_pairs": pairs}
+
+
+def csharp_context(model: RequestModel) -> dict[str, Any]:
+    """Return the C# namespaces the sample uses, and the media type it passes beside the body."""
+    kind = "graphql" if model.graphql else model.body_kind.value
+    auth = model.auth.kind if model.auth else None
+    names = {"System", "System.Net.Http", "System.Threading.Tasks"}
+    query = bool(model.query) or auth == AuthKind.QUERY
+    names |= {"System.Collections.Generic"} if query or kind == "form" else set()
+    names |= {"System.Net.Http.Headers"} if auth in (AuthKind.BEARER, AuthKind.BASIC) else set()
+    names |= {"System.Text"} if kind in ("json", "graphql", "raw") or auth == AuthKind.BASIC else set()
+    return {"csharp_usings": sorted(names, key=lambda n: (n != "System", n)), "media_type": media_type(model)}
+
+
 def go_text(text: str) -> str:
     """Return a Go raw string for a multi-line document when it can hold it, else a quoted string."""
     if "`" not in text and all(ch.isprintable() or ch == "\n" for ch in text):
