@@ -17,6 +17,8 @@ from src.core.logging import configure_logging
 from src.rag.types import ChunkKind
 
 
+# A terminal answer prints these unless --lang asks for others; --json always carries every language.
+TERMINAL_LANGUAGES = ("curl", "python", "javascript")
 QUIET_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
              "TOKENIZERS_PARALLELISM": "false"}
 
@@ -206,13 +208,25 @@ def _ask(a, args) -> int:
         print(json.dumps(answer.to_json() | {"seconds": round(time.perf_counter() - started, 3)}, indent=2))
         return 0
     print()
-    for sample in answer.code if not answer.text.count("```") else ():
-        print(f"\n```{sample.language}\n{sample.code}\n```")
+    if not answer.text.count("```"):
+        _print_code(answer.code, languages)
     if answer.degraded:
         print(f"\nnote: {answer.degraded_reason}", file=sys.stderr)
     if answer.unverified:
         print("\nwarning: not found in the indexed specs: " + ", ".join(answer.unverified), file=sys.stderr)
     return 0
+
+
+def _print_code(samples, languages) -> None:
+    """Print the chosen languages' samples (the terminal default when none were chosen) and name the rest."""
+    from src.rag.codegen import arrange_samples
+
+    shown = arrange_samples(samples, languages or TERMINAL_LANGUAGES)
+    for sample in shown:
+        print(f"\n```{sample.language}\n{sample.code}\n```")
+    hidden = list(dict.fromkeys(s.language for s in samples if s not in shown))
+    if hidden:
+        print(f"\nAlso available: {', '.join(hidden)} (pick with --lang, or --json for all).")
 
 
 def _health(a, args) -> int:

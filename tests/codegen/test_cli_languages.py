@@ -62,3 +62,13 @@ def test_ask_lang_with_an_unknown_language_says_what_to_choose(library, capsys):
     assert code == 1 and out == ""
     assert err.startswith("error: Code samples are not available in 'cobol': choose one of curl, python")
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_terminal_answer_prints_three_languages_and_names_the_others(library, capsys):
+    assert main(["--data-dir", str(library), "ask", "How do I adopt a pet?"]) == 0
+    out = capsys.readouterr().out
+    assert "```curl\n" in out and "```python\n" in out and "```javascript\n" in out and "```go\n" not in out
+    assert "Also available: typescript, go, java, csharp, php, ruby, powershell, httpie (pick with --lang" in out
+    assert main(["--data-dir", str(library), "ask", "How do I adopt a pet?", "--lang", "ruby"]) == 0
+    out = capsys.readouterr().out
+    assert "```ruby\n" in out and "```curl\n" not in out and "Also available" not in out
