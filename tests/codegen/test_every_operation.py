@@ -1,8 +1,9 @@
 """Every operation of the large shared specs yields a sample that each language's own compiler or parser accepts.
 
-The live tests run a spread of operations; this sweeps all 963 operations of Stripe, OpenAI and Discord
-through the real toolchains in one batch per language (TypeScript type-checked, Go parsed and gofmt-clean,
-Java and C# compiled, PHP, Ruby and PowerShell parsed).
+The live tests run a spread of operations; this sweeps every operation of Stripe, OpenAI, Discord, Twilio,
+the Wise Postman collection and GitHub's GraphQL schema (about 1,500) through the real toolchains, one
+batch per language (TypeScript type-checked, Go parsed and gofmt-clean, Java and C# compiled, PHP, Ruby
+and PowerShell parsed).
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ import pytest
 
 from src.rag.codegen import generate_samples
 from tests.codegen.runners import powershell_tree, require
-from tests.codegen.scenarios import SPECS_DIR, _parsed
+from tests.codegen.sample_specs import DATA_DIR
+from tests.codegen.scenarios import _parsed
 
-SPEC_FILES = ("stripe_spec3_2022-04.json", "openai_openapi.yaml", "discord_openapi.json")
+SPEC_FILES = ("specs/stripe_spec3_2022-04.json", "specs/openai_openapi.yaml", "specs/discord_openapi.json",
+              "specs/twilio/twilio_api_v2010.json", "postman/wise_all_endpoints.json", "graphql/github_schema.graphql")
 
 
 @pytest.fixture(scope="module")
 def operations():
-    missing = [name for name in SPEC_FILES if not (SPECS_DIR / name).is_file()]
+    missing = [name for name in SPEC_FILES if not (DATA_DIR / name).is_file()]
     assert not missing, f"shared specs missing: {missing}"
-    found = [(spec, op) for spec in (_parsed(SPECS_DIR / name) for name in SPEC_FILES) for op in spec.operations]
-    assert len(found) > 900
+    found = [(spec, op) for spec in (_parsed(DATA_DIR / name) for name in SPEC_FILES) for op in spec.operations]
+    assert len(found) > 1400
     return found
 
 

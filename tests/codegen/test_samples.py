@@ -182,3 +182,12 @@ def test_typescript_interfaces_follow_the_schemas_and_accept_the_sample_body():
     assert "  ship: {\n    city: string;\n  };\n" in code and '  "my-field"?: boolean;' in code
     assert "interface Order {\n  id: string;\n  lines?: Array<{\n    sku: string;\n  }>;\n}" in code
     assert "const payload: OrderCreate = {" in code and "JSON.parse(text) as Order;" in code
+
+
+def test_head_requests_expect_no_response_body():
+    spec = ApiSpec("H", "1", SpecFormat.OPENAPI_30, servers=("https://h.example.com",),
+                   operations=(Operation("HEAD", "/files/a"),))
+    codes = _codes(spec, "HEAD /files/a")
+    assert "CURLOPT_NOBODY => true" in codes["php"]
+    assert "Net::HTTPGenericRequest.new('HEAD', false, false, uri.request_uri)" in codes["ruby"]
+    assert "requests.head(" in codes["python"]
