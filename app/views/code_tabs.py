@@ -30,7 +30,8 @@ def _label(language: str) -> str:
 def _show(samples: list[CodeSample]) -> None:
     for sample in samples:
         if len(samples) > 1:  # several operations (or a chained script): say which one this is
-            st.caption(plain(sample.label or sample.language))
+            caption = (sample.label or sample.language).removesuffix(": " + _label(sample.language))
+            st.caption(plain(caption))
         lang = LANGUAGES.get(sample.language)
         st.code(sample.code, language=lang.fence if lang else sample.language)
 

@@ -54,3 +54,23 @@ def test_explorer_shows_every_language_in_its_own_tab(new_app):
     for marker in ("curl -X", "requests.", "fetch(", "package main", "HttpClient.newHttpClient", "new HttpClient()",
                    "curl_init", "Net::HTTP", "Invoke-RestMethod", "http --ignore-stdin"):
         assert marker in codes, marker
+
+
+def test_multi_step_answers_stack_their_steps_inside_each_language_tab():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from app.views.code_tabs import render_code
+        from src.rag.types import CodeSample
+
+        render_code([CodeSample(lang, f"{lang} step {n}", f"Step {n}: {label}") for n in (1, 2)
+                     for lang, label in (("curl", "curl"), ("go", "Go (net/http)"))],
+                    key="steps", preferred=["go"])
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Go \\(net/http\\)", "More languages (1)"]
+    go_tab = at.tabs[0]
+    assert [c.value for c in go_tab.caption] == ["Step 1", "Step 2"]
+    assert [c.value for c in go_tab.code] == ["go step 1", "go step 2"]
+    assert [c.value for c in at.tabs[1].code] == ["curl step 1", "curl step 2"]
