@@ -54,7 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--api", action="append", default=[])
     ask.add_argument("--top-k", type=int, default=None)
-    ask.add_argument("--lang", default=None, help="code sample languages, comma-separated (default: all), e.g. go,java")
+    ask.add_argument("--lang", default=None,
+                     help="code sample languages, comma-separated (default: all), e.g. go,java")
     ask.add_argument("--json", action="store_true")
     he = sub.add_parser("health", help="report store, model and LLM provider health")
     he.add_argument("--json", action="store_true")

@@ -51,7 +51,7 @@ def test_explorer_shows_every_language_in_its_own_tab(new_app):
     start = labels.index("curl")
     assert len(labels[start:]) == len(SUPPORTED_LANGUAGES) and "HTTPie" in labels
     codes = "\n".join(c.value for c in at.code)
-    for marker in ("curl -X", "requests.", "fetch(", "package main", "HttpClient.newHttpClient", "new HttpClient()",
+    for marker in ("curl -X", "requests.", "fetch(", "package main", "HttpClient.newHttpClient", "new HttpClient {",
                    "curl_init", "Net::HTTP", "Invoke-RestMethod", "http --ignore-stdin"):
         assert marker in codes, marker
 

@@ -17,7 +17,8 @@ _ENDPOINT_LIKE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE)\s+
 
 __all__ = [
     "DEFAULT_LANGUAGES", "LANGUAGES", "PLACEHOLDER_BASE_URL", "SUPPORTED_LANGUAGES", "RequestModel",
-    "arrange_samples", "build_request", "generate", "generate_samples", "parse_languages", "resolve_languages", "sample_title",
+    "arrange_samples", "build_request", "generate", "generate_samples", "parse_languages", "resolve_languages",
+    "sample_title",
 ]
 
 

@@ -51,8 +51,8 @@ def render(language: str, model: RequestModel, title: str) -> str:
         context.update({"curl": _curl, "python": _python, "javascript": _javascript}[language](model))
     else:
         context.update(wire(model))
-        for name in lang.extras:
-            context.update(getattr(targets, name)(model))
+        for extra in lang.extras:
+            context.update(extra(model))
     code = _env(language).get_template(lang.template).render(context).rstrip() + "\n"
     # Optional sections leave runs of blank lines. Only templates whose literals never hold a raw newline
     # may be squeezed (shell bodies, text blocks and verbatim strings may hold blank lines).

@@ -30,7 +30,7 @@ def go_context(model: RequestModel) -> dict[str, Any]:
     """Return the Go imports the sample uses (Go refuses unused ones) and how the query is built."""
     kind = "graphql" if model.graphql else model.body_kind.value
     has_query = bool(model.query) or bool(model.auth and model.auth.kind == AuthKind.QUERY)
-    names = {"fmt", "io", "log", "net/http"}
+    names = {"fmt", "io", "log", "net/http", "time"}
     names |= {"os"} if model.auth else set()
     names |= {"net/url"} if model.path_vars or has_query or kind == "form" else set()
     names |= {"bytes"} if kind in {"json", "graphql", "multipart"} else set()
@@ -47,7 +47,8 @@ def java_context(model: RequestModel) -> dict[str, Any]:
     kind = "graphql" if model.graphql else model.body_kind.value
     pairs = bool(model.query) or bool(model.auth and model.auth.kind == AuthKind.QUERY) or kind == "form"
     encode = pairs or bool(model.path_vars)
-    names = {"java.net.URI", "java.net.http.HttpClient", "java.net.http.HttpRequest", "java.net.http.HttpResponse"}
+    names = {"java.net.URI", "java.net.http.HttpClient", "java.net.http.HttpRequest", "java.net.http.HttpResponse",
+             "java.time.Duration"}
     names |= {"java.net.URLEncoder", "java.nio.charset.StandardCharsets"} if encode else set()
     names |= {"java.util.List", "java.util.Map", "java.util.stream.Collectors"} if pairs else set()
     names |= {"java.util.List", "java.util.Map", "java.util.UUID"} if kind == "multipart" else set()
@@ -70,7 +71,8 @@ def csharp_context(model: RequestModel) -> dict[str, Any]:
 
 def go_text(text: str) -> str:
     """Return a Go raw string for a multi-line document when it can hold it, else a quoted string."""
-    if "`" not in text and all(ch.isprintable() or ch == "\n" for ch in text):
+    # Rendering squeezes runs of blank lines, so a raw string must not hold one.
+    if "`" not in text and "\n\n\n" not in text and all(ch.isprintable() or ch == "\n" for ch in text):
         return f"`{text}`"
     return go_str(text)
 
