@@ -191,3 +191,10 @@ def test_head_requests_expect_no_response_body():
     assert "CURLOPT_NOBODY => true" in codes["php"]
     assert "Net::HTTPGenericRequest.new('HEAD', false, false, uri.request_uri)" in codes["ruby"]
     assert "requests.head(" in codes["python"]
+
+
+def test_typescript_types_graphql_variables_from_the_declared_arguments():
+    code = _codes(specs.graphql_spec(), "QUERY repository")["typescript"]
+    # followRenames is an argument the document does not declare, so it is no variable.
+    assert "interface RepositoryVariables {\n  owner: string;\n  name: string;\n}" in code
+    assert 'const variables: RepositoryVariables = {"owner": "<owner>", "name": "<name>"};' in code

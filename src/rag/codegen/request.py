@@ -111,11 +111,16 @@ def build_request(spec: ApiSpec, op: Operation, base_url: str | None = None) -> 
 
 
 def _shapes(op: Operation, kind: BodyKind) -> dict[str, Any]:
-    """Return the body and main (first 2xx) response fields the spec documents."""
-    body = op.request_body if kind == BodyKind.JSON and op.protocol != Protocol.GRAPHQL else None
+    """Return the body (GraphQL: variables) and main (first 2xx) response fields the spec documents."""
     ok = next((r for r in op.responses if r.status.startswith("2") and r.fields), None)
-    return {"body_fields": body.fields if body else (), "body_schema": body.schema_name if body else "",
-            "response_fields": ok.fields if ok else (), "response_schema": ok.schema_name if ok else ""}
+    shapes = {"response_fields": ok.fields if ok else (), "response_schema": ok.schema_name if ok else ""}
+    if op.protocol == Protocol.GRAPHQL:
+        declared = [p for p in op.parameters if p.location == "argument"
+                    and re.search(r"\$" + re.escape(p.name) + r"\b", op.graphql_document or "")]
+        fields = tuple(SchemaField(p.name, p.type, p.required or p.type.strip().endswith("!")) for p in declared)
+        return shapes | {"body_fields": fields, "body_schema": f"{op.path} variables"}
+    body = op.request_body if kind == BodyKind.JSON else None
+    return shapes | {"body_fields": body.fields if body else (), "body_schema": body.schema_name if body else ""}
 
 
 def _base_url(spec: ApiSpec, op: Operation, override: str | None) -> tuple[str, str]:

@@ -78,10 +78,14 @@ def go_text(text: str) -> str:
 
 
 def ts_context(model: RequestModel) -> dict[str, Any]:
-    """Return TypeScript interfaces for a JSON object body and the main response fields."""
+    """Return TypeScript interfaces for a JSON object body (or GraphQL variables) and the main response."""
     out: dict[str, Any] = {"ts_request_type": "", "ts_request_name": "", "ts_response_type": "",
                            "ts_response_name": ""}
-    if model.body_kind == BodyKind.JSON and not model.graphql and isinstance(model.body, dict):
+    if model.graphql:
+        name = type_name(model.body_schema, "Variables")
+        variables = model.body["variables"]
+        out.update(ts_request_type=interface(name, model.body_fields, variables), ts_request_name=name)
+    elif model.body_kind == BodyKind.JSON and isinstance(model.body, dict):
         name = type_name(model.body_schema, "RequestBody")
         out.update(ts_request_type=interface(name, model.body_fields, model.body), ts_request_name=name)
     if model.response_fields:
