@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -19,6 +20,8 @@ from src.rag.types import ChunkKind
 
 
 EMPTY_LIBRARY = "The library is empty: index a spec first with `apiassist index FILE`."
+# A terminal answer prints these unless --lang asks for others; --json always carries every language.
+TERMINAL_LANGUAGES = ("curl", "python", "javascript")
 QUIET_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
              "TOKENIZERS_PARALLELISM": "false"}
 
@@ -54,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--api", action="append", default=[])
     ask.add_argument("--top-k", type=int, default=None)
+    ask.add_argument("--lang", default=None,
+                     help="code sample languages, comma-separated (default: all), e.g. go,java")
     ask.add_argument("--json", action="store_true")
     he = sub.add_parser("health", help="report store, model and LLM provider health")
     he.add_argument("--json", action="store_true")
@@ -213,10 +218,12 @@ def _show_hits(query: str, hits) -> None:
 
 
 def _ask(a, args) -> int:
+    from src.rag.codegen import arrange_samples, parse_languages
     from src.rag.generation.events import Final, Progress, TextDelta
 
     if not _known_apis(a, args):
         raise _empty_library("answer from")
+    languages = parse_languages(args.lang) if args.lang is not None else None  # a bad name fails before the search
     started = time.perf_counter()
     answer, text = None, TerminalMarkdown()
     for event in a.stream(args.question, filters=_filters(args), top_k=args.top_k):
@@ -226,17 +233,31 @@ def _ask(a, args) -> int:
             show(event.message, err=True)  # what the wait is for, e.g. a slow local model
         elif isinstance(event, Final):
             answer = event.answer
+    if languages is not None:
+        answer = dataclasses.replace(answer, code=arrange_samples(answer.code, languages))
     if args.json:
         print(json.dumps(answer.to_json() | {"seconds": round(time.perf_counter() - started, 3)}, indent=2))
         return 0
     show(text.flush())
-    for sample in answer.code if not answer.text.count("```") else ():
-        show(f"\n```{sample.language}\n{sample.code}\n```")
+    if not answer.text.count("```"):
+        _print_code(answer.code, languages)
     if answer.degraded:
         show(f"\nnote: {answer.degraded_reason}", err=True)
     if answer.unverified:
         show("\nwarning: not found in the indexed specs: " + ", ".join(answer.unverified), err=True)
     return 0
+
+
+def _print_code(samples, languages) -> None:
+    """Print the chosen languages' samples (the terminal default when none were chosen) and name the rest."""
+    from src.rag.codegen import arrange_samples
+
+    shown = arrange_samples(samples, languages or TERMINAL_LANGUAGES)
+    for sample in shown:
+        show(f"\n```{sample.language}\n{sample.code}\n```")
+    hidden = list(dict.fromkeys(s.language for s in samples if s not in shown))
+    if hidden:
+        show(f"\nAlso available: {', '.join(hidden)} (pick with --lang, or --json for all).")
 
 
 def _health(a, args) -> int:

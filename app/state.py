@@ -118,7 +118,7 @@ def owner() -> str:
 
 
 # --- per-session preferences -----------------------------------------------------------------------------
-PREF_KEYS = ("provider", "model", "temperature", "top_k", "apis")
+PREF_KEYS = ("provider", "model", "temperature", "top_k", "apis", "languages")
 
 
 def prefs() -> dict[str, Any]:

@@ -8,13 +8,12 @@ from typing import Any
 import streamlit as st
 
 from app import state
+from app.views.code_tabs import render_code
 from app.views.safe import plain, safe_stream, show_markdown
 from src.rag.generation.events import Final, GenerationEvent, Progress, TextDelta
 from src.rag.generation.plan_sections import plan_rows
 from src.rag.transcript import usage_summary
-from src.rag.types import Answer, CodeSample, Hit
-
-_CODE_LANG = {"curl": "bash", "python": "python", "javascript": "javascript", "graphql": "graphql"}
+from src.rag.types import Answer, Hit
 
 
 def answer_stream(events: Iterable[GenerationEvent], holder: dict[str, Answer],
@@ -76,19 +75,6 @@ def render_sources(sources: Iterable[Hit]) -> None:
         st.dataframe(rows, hide_index=True, column_config={
             "Relevance": st.column_config.ProgressColumn("Relevance", min_value=0.0, max_value=1.0, format="%.2f"),
         })
-
-
-def render_code(samples: Iterable[CodeSample], key: str) -> None:
-    """Show code samples in one tab per language; `st.code` gives each a copy button."""
-    samples = list(samples)
-    if not samples:
-        return
-    labels = [plain(s.label or s.language) for s in samples]
-    if len(set(labels)) < len(labels):  # several operations: tell the tabs apart
-        labels = [f"{lab} ({i + 1})" for i, lab in enumerate(labels)]
-    for tab, sample in zip(st.tabs(labels, key=key), samples):
-        with tab:
-            st.code(sample.code, language=_CODE_LANG.get(sample.language, sample.language))
 
 
 def render_usage(answer: Answer) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.views.answer import render_code
+from app.views.code_tabs import render_code
 from app.views.common import show_error
 from app.views.safe import plain, show_markdown
 from src.rag.generation.plan_sections import flow_markdown
@@ -107,4 +107,4 @@ def _code(spec: ApiSpec, op: Operation) -> None:
     except Exception as err:  # code samples are optional; say why they are missing
         show_error(err, "building code samples")
         return
-    render_code(samples, key=f"op_code_{op.key}")
+    render_code(samples, key=f"op_code_{op.key}", show_all=True)

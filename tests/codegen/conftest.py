@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -73,9 +74,8 @@ def _handler(api: StandInApi) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def stand_in_api() -> Iterator[StandInApi]:
-    """Start the stand-in API on a free loopback port for one test."""
+@contextmanager
+def _serving() -> Iterator[StandInApi]:
     api = StandInApi(base_url="")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
     api.base_url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -87,3 +87,32 @@ def stand_in_api() -> Iterator[StandInApi]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def stand_in_api() -> Iterator[StandInApi]:
+    """Start the stand-in API on a free loopback port for one test."""
+    with _serving() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def session_api() -> Iterator[StandInApi]:
+    """One stand-in API for the whole session, so samples compiled in one batch all know its URL."""
+    with _serving() as api:
+        yield api
+
+
+@pytest.fixture
+def shared_api(session_api: StandInApi) -> StandInApi:
+    """The session's stand-in API with nothing received yet."""
+    session_api.received.clear()
+    return session_api
+
+
+@pytest.fixture(scope="session")
+def compiled(tmp_path_factory: pytest.TempPathFactory):
+    """The compiled-language runners, building into one session folder."""
+    from tests.codegen.runners import compiled_runners
+
+    return compiled_runners(tmp_path_factory.mktemp("builds"))

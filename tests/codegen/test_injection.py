@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from src.rag.codegen import generate_samples
+from src.rag.codegen.wire import path_text
 from src.rag.types import ApiSpec, AuthScheme, Operation, Parameter, RequestBody, SchemaField, SpecFormat
 from tests.codegen.runners import SECRETS, run_node, run_python
 
@@ -47,7 +48,7 @@ def test_python_sample_keeps_every_spec_string_inside_its_literal(path, summary,
     assert calls == {"requests.post", "print"}
     url = next(n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr))
     literal = "".join(v.value for v in url.values if isinstance(v, ast.Constant))
-    assert literal == f"https://api.example.com/v1/{path}/"
+    assert literal == f"https://api.example.com/v1/{path_text(path)}/"
     constants = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
     assert {qname, qvalue, fname, fvalue} <= constants
 
@@ -64,8 +65,9 @@ def test_curl_sample_passes_spec_strings_as_exact_arguments(tmp_path, path, qnam
     assert proc.returncode == 0, proc.stderr
     args = proc.stdout.decode().split("\0")[:-1]
     url = next(a for a in args if a.startswith("https://"))
-    # Path text and the path-parameter value arrive verbatim; the query string follows, encoded.
-    prefix = "https://api.example.com/v1/" + path + "/" + fvalue + "?"
+    # Path text arrives percent-encoded where a URL cannot hold it as written, the path-parameter value
+    # verbatim; the query string follows, encoded.
+    prefix = "https://api.example.com/v1/" + path_text(path) + "/" + fvalue + "?"
     assert url.startswith(prefix)
     assert parse_qs(url[len(prefix):], keep_blank_values=True) == {qname: [qvalue]}
     body = args[args.index("--data-raw") + 1]

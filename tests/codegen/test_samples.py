@@ -9,7 +9,7 @@ import pytest
 
 from src.core.errors import InputRejected
 from src.rag.codegen import PLACEHOLDER_BASE_URL, SUPPORTED_LANGUAGES, generate_samples
-from src.rag.types import ApiSpec, AuthScheme, Operation, RequestBody, SchemaField, SpecFormat
+from src.rag.types import ApiSpec, AuthScheme, Operation, RequestBody, Response, SchemaField, SpecFormat
 from tests.codegen import sample_specs as specs
 
 
@@ -138,5 +138,63 @@ def test_multiline_raw_body_keeps_its_text_and_one_content_type():
     namespace: dict = {}
     exec(compile(codes["python"].split("response = ")[0].split("import requests")[1], "sample", "exec"), namespace)
     assert namespace["PAYLOAD"] == body
-    for code in codes.values():
-        assert code.lower().count("content-type") == 1
+    for language, code in codes.items():
+        # C# and PowerShell pass the media type beside the body instead of as a header line.
+        assert code.lower().count("content-type") == (0 if language in {"csharp", "powershell"} else 1), language
+        assert code.count("text/csv") == 1, language
+
+
+def test_generate_takes_a_language_list_or_none_for_all():
+    from src.rag.codegen import generate
+
+    spec = specs.json_api_spec()
+    op = spec.operation("POST /v2/stores/{storeId}/orders")
+    assert [s.language for s in generate(op, spec, None)] == list(SUPPORTED_LANGUAGES)
+    assert [s.language for s in generate(op, spec, ["C#", "golang", "ts", "go"])] == ["csharp", "go", "typescript"]
+    assert [s.label for s in generate(op, spec, ["pwsh", "http"])] == ["PowerShell (Invoke-RestMethod)", "HTTPie"]
+    with pytest.raises(InputRejected, match="Name at least one language"):
+        generate(op, spec, [])
+
+
+def test_arrange_samples_orders_each_step_by_preference_and_can_keep_the_rest():
+    from src.rag.codegen import arrange_samples
+    from src.rag.types import CodeSample
+
+    samples = [CodeSample(lang, "", f"Step {n}: {lang}") for n in (1, 2) for lang in ("curl", "python", "go")]
+    chosen = arrange_samples(samples, ["go", "curl"])
+    assert [s.label for s in chosen] == ["Step 1: go", "Step 1: curl", "Step 2: go", "Step 2: curl"]
+    everything = arrange_samples(samples, ["go"], keep_others=True)
+    assert [s.label for s in everything] == ["Step 1: go", "Step 1: curl", "Step 1: python",
+                                             "Step 2: go", "Step 2: curl", "Step 2: python"]
+
+
+def test_typescript_interfaces_follow_the_schemas_and_accept_the_sample_body():
+    op = Operation("POST", "/orders", request_body=RequestBody("application/json", schema_name="order-create", fields=(
+        SchemaField("sku", "string", True, example="A1"), SchemaField("qty", "integer", True, example="2"),
+        SchemaField("tags", "array[string]"), SchemaField("ship", "object", True),
+        SchemaField("ship.city", "string", True), SchemaField("my-field", "boolean"))),
+        responses=(Response("201", "Created.", "application/json", (
+            SchemaField("id", "string", True), SchemaField("lines", "array[object]"),
+            SchemaField("lines.sku", "string", True)), "order"),))
+    spec = ApiSpec("Shop", "1", SpecFormat.OPENAPI_30, servers=("https://s.example.com",), operations=(op,))
+    code = _codes(spec, "POST /orders")["typescript"]
+    assert "interface OrderCreate {\n  sku: string;\n  qty: string;\n  tags?: string[];\n" in code
+    assert "  ship: {\n    city: string;\n  };\n" in code and '  "my-field"?: boolean;' in code
+    assert "interface Order {\n  id: string;\n  lines?: Array<{\n    sku: string;\n  }>;\n}" in code
+    assert "const payload: OrderCreate = {" in code and "JSON.parse(text) as Order;" in code
+
+
+def test_head_requests_expect_no_response_body():
+    spec = ApiSpec("H", "1", SpecFormat.OPENAPI_30, servers=("https://h.example.com",),
+                   operations=(Operation("HEAD", "/files/a"),))
+    codes = _codes(spec, "HEAD /files/a")
+    assert "CURLOPT_NOBODY => true" in codes["php"]
+    assert "Net::HTTPGenericRequest.new('HEAD', false, false, uri.request_uri)" in codes["ruby"]
+    assert "requests.head(" in codes["python"]
+
+
+def test_typescript_types_graphql_variables_from_the_declared_arguments():
+    code = _codes(specs.graphql_spec(), "QUERY repository")["typescript"]
+    # followRenames is an argument the document does not declare, so it is no variable.
+    assert "interface RepositoryVariables {\n  owner: string;\n  name: string;\n}" in code
+    assert 'const variables: RepositoryVariables = {"owner": "<owner>", "name": "<name>"};' in code

@@ -1,4 +1,4 @@
-"""Deterministic code samples (curl, Python requests, JavaScript fetch) built from one operation."""
+"""Deterministic code samples in eleven languages, built from one operation and its spec."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from src.core.errors import InputRejected
+from src.rag.codegen.languages import ALIASES, LANGUAGES
 from src.rag.codegen.render import LABELS, render
 from src.rag.codegen.request import PLACEHOLDER_BASE_URL, RequestModel, build_request
 from src.rag.types import ApiSpec, CodeSample, Operation
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("curl", "python", "javascript")
+SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(LANGUAGES)
 DEFAULT_LANGUAGES: tuple[str, ...] = SUPPORTED_LANGUAGES
 _ENDPOINT_LIKE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE)\s+/")
-_ALIASES = {"py": "python", "python3": "python", "js": "javascript", "node": "javascript",
-            "shell": "curl", "bash": "curl", "sh": "curl"}
 
 __all__ = [
-    "DEFAULT_LANGUAGES", "PLACEHOLDER_BASE_URL", "SUPPORTED_LANGUAGES", "RequestModel",
-    "build_request", "generate_samples", "sample_title",
+    "DEFAULT_LANGUAGES", "LANGUAGES", "PLACEHOLDER_BASE_URL", "SUPPORTED_LANGUAGES", "RequestModel",
+    "arrange_samples", "build_request", "generate", "generate_samples", "parse_languages", "resolve_languages",
+    "sample_title",
 ]
 
 
@@ -41,6 +41,57 @@ def generate_samples(
     return tuple(CodeSample(lang, render(lang, model, title), LABELS[lang]) for lang in dict.fromkeys(wanted))
 
 
+def generate(
+    operation: Operation,
+    spec: ApiSpec,
+    languages: Sequence[str] | None = None,
+    *,
+    base_url: str | None = None,
+) -> tuple[CodeSample, ...]:
+    """Build samples for ``operation`` in ``languages`` (all supported ones when None), in the order asked.
+
+    Raises:
+        InputRejected: a language is not supported (the message lists the supported ones).
+    """
+    return generate_samples(spec, operation, resolve_languages(languages), base_url=base_url)
+
+
+def resolve_languages(languages: Sequence[str] | None) -> tuple[str, ...]:
+    """Map names and aliases (``go``, ``golang``, ``c#``) to language keys, dropping repeats; None means all."""
+    if languages is None:
+        return DEFAULT_LANGUAGES
+    chosen = tuple(dict.fromkeys(_language(name) for name in languages))
+    if not chosen:
+        raise InputRejected(f"Name at least one language: {', '.join(SUPPORTED_LANGUAGES)}.")
+    return chosen
+
+
+def parse_languages(text: str) -> tuple[str, ...]:
+    """Read a comma-separated language list such as ``"go, java"`` into language keys."""
+    return resolve_languages([part for part in str(text).split(",") if part.strip()])
+
+
+def arrange_samples(
+    samples: Sequence[CodeSample], languages: Sequence[str], *, keep_others: bool = False
+) -> tuple[CodeSample, ...]:
+    """Order each operation's samples by ``languages`` (keys), dropping the rest unless ``keep_others``.
+
+    Samples of a multi-step answer stay grouped by step ("Step 2: ..." labels), steps in their order.
+    """
+    rank = {lang: i for i, lang in enumerate(languages)}
+    if not keep_others:
+        samples = [s for s in samples if s.language in rank]
+    steps = list(dict.fromkeys(_step(s) for s in samples))
+    position = {id(s): i for i, s in enumerate(samples)}
+    return tuple(sorted(samples, key=lambda s: (steps.index(_step(s)), rank.get(s.language, len(rank)),
+                                                position[id(s)])))
+
+
+def _step(sample: CodeSample) -> str:
+    match = re.match(r"^(Step \d+):", sample.label)
+    return match.group(1) if match else ""
+
+
 def sample_title(op: Operation) -> str:
     """Return the one-line caption of a sample: summary and ``METHOD /path``."""
     summary = op.summary.strip().rstrip(".")
@@ -52,7 +103,7 @@ def sample_title(op: Operation) -> str:
 
 def _language(name: str) -> str:
     key = str(name).strip().lower()
-    key = _ALIASES.get(key, key)
+    key = ALIASES.get(key, key)
     if key not in SUPPORTED_LANGUAGES:
         raise InputRejected(
             f"Code samples are not available in {str(name)[:40]!r}: choose one of {', '.join(SUPPORTED_LANGUAGES)}."

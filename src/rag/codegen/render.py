@@ -11,12 +11,17 @@ from urllib.parse import quote, urlencode
 import jinja2
 
 from src.rag.codegen import quoting as q
+from src.rag.codegen import targets
 from src.rag.codegen.auth import AuthKind, AuthPlan
+from src.rag.codegen.languages import LANGUAGES
 from src.rag.codegen.request import BodyKind, RequestModel
 from src.rag.codegen.values import form_scalar
+from src.rag.codegen.wire import has_header, path_text, query_pairs, wire
 
-TEMPLATES = {"curl": "curl.sh.j2", "python": "python.py.j2", "javascript": "javascript.js.j2"}
-LABELS = {"curl": "curl", "python": "Python (requests)", "javascript": "JavaScript (fetch)"}
+# The scripting samples that came first keep their own context builders below; every other language
+# renders from the shared wire view plus the extras its registry entry names.
+_SCRIPT_CONTEXTS = ("curl", "python", "javascript")
+LABELS = {key: lang.label for key, lang in LANGUAGES.items()}
 _REQUESTS_VERBS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 # The local file a multipart sample uploads for a binary field.
 FILE_NAME = "upload.bin"
@@ -24,7 +29,7 @@ _PLAIN_FORM_VALUE = re.compile(r"[A-Za-z0-9._~-]*")
 
 
 @cache
-def _env() -> jinja2.Environment:
+def _env(language: str) -> jinja2.Environment:
     # Code, not HTML: autoescape off; every spec string goes through a language quoting filter instead.
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("src.rag.codegen", "templates"),
@@ -35,31 +40,33 @@ def _env() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(py=lambda v, indent=0: q.py_lit(v, indent), js=lambda v, indent=0: q.js_lit(v, indent),
-                       sh=q.sh, comment=q.comment)
+                       sh=q.sh, comment=q.comment, go_text=targets.go_text)
+    env.filters.update(LANGUAGES[language].filters)
     return env
 
 
 def render(language: str, model: RequestModel, title: str) -> str:
     """Render the sample for one language."""
-    context = {"model": model, "auth": model.auth, "title": title}
-    context.update({"curl": _curl, "python": _python, "javascript": _javascript}[language](model))
-    code = _env().get_template(TEMPLATES[language]).render(context).rstrip() + "\n"
-    # Optional sections leave runs of blank lines; Python and JS literals never hold a raw newline, so
-    # squeezing them is safe there (a curl body may, so curl is left alone).
-    return code if language == "curl" else re.sub(r"\n{3,}", "\n\n", code)
+    lang = LANGUAGES[language]
+    context: dict[str, Any] = {"model": model, "auth": model.auth, "title": title}
+    if language in _SCRIPT_CONTEXTS:
+        context.update({"curl": _curl, "python": _python, "javascript": _javascript}[language](model))
+    else:
+        context.update(wire(model))
+        for extra in lang.extras:
+            context.update(extra(model))
+    code = _env(language).get_template(lang.template).render(context).rstrip() + "\n"
+    # Optional sections leave runs of blank lines. Only templates whose literals never hold a raw newline
+    # may be squeezed (shell bodies, text blocks and verbatim strings may hold blank lines).
+    return re.sub(r"\n{3,}", "\n\n", code) if language in _SQUEEZABLE else code
 
 
-def _query_values(model: RequestModel) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for name, value in model.query:
-        for item in value if isinstance(value, list) else [value]:
-            pairs.append((name, str(form_scalar(item))))
-    return pairs
+_SQUEEZABLE = {"python", "javascript", "typescript", "go", "php", "ruby", "powershell"}
 
 
 def _python(model: RequestModel) -> dict[str, Any]:
     parts = q.py_fstring_part(model.base_url) + "".join(
-        "{" + p.var + "}" if p.var else q.py_fstring_part(p.text) for p in model.path_parts)
+        "{" + p.var + "}" if p.var else q.py_fstring_part(path_text(p.text)) for p in model.path_parts)
     headers = [(q.py_str(n), q.py_str(v)) for n, v in model.headers]
     # Query values go out as text; True must be sent as "true", not Python's "True".
     params = [(q.py_str(n), q.py_lit([form_scalar(x) for x in v] if isinstance(v, list) else form_scalar(v)))
@@ -71,7 +78,7 @@ def _python(model: RequestModel) -> dict[str, Any]:
         headers.insert(0, (q.py_str(auth.name), auth.env))
     elif auth and auth.kind == AuthKind.QUERY:
         params.append((q.py_str(auth.name), auth.env))
-    if model.body_kind == BodyKind.RAW and model.content_type and not _has_header(model, "content-type"):
+    if model.body_kind == BodyKind.RAW and model.content_type and not has_header(model, "content-type"):
         headers.append(('"Content-Type"', q.py_str(model.content_type)))
     form: dict[str, Any] = {}
     for key, value in model.form:
@@ -90,7 +97,7 @@ def _python(model: RequestModel) -> dict[str, Any]:
 
 
 def _literal_path(model: RequestModel) -> str:
-    return "".join(p.text for p in model.path_parts)
+    return "".join(path_text(p.text) for p in model.path_parts)
 
 
 def _py_mapping(items: list[tuple[str, str]]) -> str:
@@ -107,14 +114,10 @@ def _text_lines(model: RequestModel) -> list[str]:
     return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
-def _has_header(model: RequestModel, name: str) -> bool:
-    return any(n.lower() == name for n, _ in model.headers)
-
-
 def _javascript(model: RequestModel) -> dict[str, Any]:
     parts = q.js_template_part(model.base_url) + "".join(
-        "${" + p.var + "}" if p.var else q.js_template_part(p.text) for p in model.path_parts)
-    params = [(q.js_str(n), q.js_str(v)) for n, v in _query_values(model)]
+        "${" + p.var + "}" if p.var else q.js_template_part(path_text(p.text)) for p in model.path_parts)
+    params = [(q.js_str(n), q.js_str(v)) for n, v in query_pairs(model)]
     headers = [(n, q.js_str(v)) for n, v in model.headers]
     auth = model.auth
     if auth:
@@ -122,7 +125,7 @@ def _javascript(model: RequestModel) -> dict[str, Any]:
         header = _js_auth_header(auth)
         headers = ([header] if header else []) + headers
     if model.body_kind == BodyKind.JSON or (model.body_kind == BodyKind.RAW and model.content_type):
-        if not _has_header(model, "content-type"):
+        if not has_header(model, "content-type"):
             headers.append(("Content-Type", q.js_str(model.content_type or "application/json")))
     return {
         "js_url": "`" + parts + "`" if model.path_vars else q.js_str(model.base_url + _literal_path(model)),
@@ -146,8 +149,8 @@ def _js_auth_header(auth: AuthPlan) -> tuple[str, str] | None:
 
 
 def _curl(model: RequestModel) -> dict[str, Any]:
-    pieces = [(model.base_url, False)] + [(p.var or p.text, bool(p.var)) for p in model.path_parts]
-    query = urlencode(_query_values(model))
+    pieces = [(model.base_url, False)] + [(p.var or path_text(p.text), bool(p.var)) for p in model.path_parts]
+    query = urlencode(query_pairs(model))
     auth = model.auth
     if query:
         pieces.append(("?" + query, False))
@@ -184,7 +187,7 @@ def _curl_body(model: RequestModel) -> list[str]:
         return [("--form " + q.sh(f"{k}=@{FILE_NAME}")) if k in model.files else "--form-string " + q.sh(f"{k}={v}")
                 for k, v in model.form]
     if kind == BodyKind.RAW:
-        header = [] if _has_header(model, "content-type") else ["-H " + q.sh("Content-Type: " + model.content_type)]
+        header = [] if has_header(model, "content-type") else ["-H " + q.sh("Content-Type: " + model.content_type)]
         return header + ["--data-raw " + q.sh(str(model.body))]
     return []
 

@@ -12,13 +12,19 @@ from urllib.parse import quote
 
 from src.rag.codegen.auth import AuthPlan, plan_auth
 from src.rag.codegen.values import body_value, form_pairs, graphql_value, sample_value
-from src.rag.types import ApiSpec, Operation, Protocol, SpecFormat
+from src.rag.types import ApiSpec, Operation, Protocol, SchemaField, SpecFormat
 
 PLACEHOLDER_BASE_URL = "https://api.example.com"
 _PATH_VAR = re.compile(r"\{([^{}]+)\}")
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
 # Names the templates use for their own variables; path variables must not shadow them.
 _RESERVED = {"API_TOKEN", "API_KEY", "API_USERNAME", "API_PASSWORD", "URL", "QUERY", "PAYLOAD"}
+# Names that would shadow a sample's own variables, a global or an automatic variable in one of the target
+# languages (PowerShell variables ignore case, so `$HOST` or `$URI` would clash there).
+_RESERVED |= {"URI", "HEADERS", "BODY", "FORM", "RESPONSE", "DOCUMENT", "ENDPOINT", "REQUEST", "VARIABLES", "JSON",
+              "HOST", "INPUT", "ERROR", "ARGS", "HOME", "PID", "PWD", "PROFILE", "MATCHES", "EVENT", "NULL", "TRUE",
+              "FALSE", "ENV", "ARGV", "DATA", "STDIN", "STDOUT", "STDERR", "SENDER", "THIS", "PSITEM", "FOREACH",
+              "SWITCH", "INVOKE", "LASTEXITCODE", "MYINVOCATION", "EXECUTIONCONTEXT", "NESTEDPROMPTLEVEL"}
 _HEADER_NAME_JUNK = re.compile(r"[^A-Za-z0-9!#$%&'*+.^_`|~-]")
 # Headers the body encoding sets by itself; repeating them from a Postman request would only conflict.
 _BODY_HEADERS = {"content-type", "content-length"}
@@ -69,6 +75,11 @@ class RequestModel:
     graphql: bool = False
     summary: str = ""
     files: tuple[str, ...] = ()
+    # The documented shapes, for languages that type the body and the response (TypeScript interfaces).
+    body_fields: tuple[SchemaField, ...] = ()
+    body_schema: str = ""
+    response_fields: tuple[SchemaField, ...] = ()
+    response_schema: str = ""
 
     @property
     def form(self) -> list[tuple[str, Any]]:
@@ -105,7 +116,21 @@ def build_request(spec: ApiSpec, op: Operation, base_url: str | None = None,
         graphql=is_graphql,
         summary=op.summary,
         files=file_fields(op) if kind == BodyKind.MULTIPART else (),
+        **_shapes(op, kind),
     )
+
+
+def _shapes(op: Operation, kind: BodyKind) -> dict[str, Any]:
+    """Return the body (GraphQL: variables) and main (first 2xx) response fields the spec documents."""
+    ok = next((r for r in op.responses if r.status.startswith("2") and r.fields), None)
+    shapes = {"response_fields": ok.fields if ok else (), "response_schema": ok.schema_name if ok else ""}
+    if op.protocol == Protocol.GRAPHQL:
+        declared = [p for p in op.parameters if p.location == "argument"
+                    and re.search(r"\$" + re.escape(p.name) + r"\b", op.graphql_document or "")]
+        fields = tuple(SchemaField(p.name, p.type, p.required or p.type.strip().endswith("!")) for p in declared)
+        return shapes | {"body_fields": fields, "body_schema": f"{op.path} variables"}
+    body = op.request_body if kind == BodyKind.JSON else None
+    return shapes | {"body_fields": body.fields if body else (), "body_schema": body.schema_name if body else ""}
 
 
 def _base_url(spec: ApiSpec, op: Operation, override: str | None) -> tuple[str, str]:
@@ -191,6 +216,8 @@ def _headers(op: Operation, kind: BodyKind) -> tuple[tuple[str, str], ...]:
         # A header name or value with CR/LF from a spec must not smuggle extra headers into the request.
         name = _HEADER_NAME_JUNK.sub("", raw_name)
         value = re.sub(r"[\x00-\x1f\x7f]+", " ", str(raw_value)).strip()
+        # HTTP clients in most languages refuse header values outside ASCII (Python's raise, .NET's throw).
+        value = value.encode("ascii", "replace").decode("ascii")
         lowered = name.lower()
         if not name or lowered == "authorization" or (lowered in _BODY_HEADERS and kind != BodyKind.RAW):
             continue

@@ -1,0 +1,76 @@
+"""Code tabs: preferred languages first, the rest one click away, the choice remembered; Explorer shows all."""
+
+from __future__ import annotations
+
+from src.rag.codegen import SUPPORTED_LANGUAGES
+from tests.app.conftest import ask, upload
+from tests.app.specs import twilio_frontline
+
+QUESTION = "How do I update a frontline user?"
+
+
+def _ok(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _labels(block) -> list[str]:
+    return [t.label for t in block.tabs]
+
+
+def test_chat_shows_preferred_languages_first_and_remembers_a_new_choice(new_app):
+    at = ask(upload(new_app(), twilio_frontline()), QUESTION)
+    _ok(at)
+    reply = at.chat_message[1]
+    assert _labels(reply) == ["curl", "Python \\(requests\\)", "JavaScript \\(fetch\\)",
+                              f"More languages ({len(SUPPORTED_LANGUAGES) - 3})"]
+    more = reply.radio[0]
+    assert more.options == ["TypeScript (fetch)", "Go (net/http)", "Java (HttpClient)", "C# (HttpClient)",
+                            "PHP (curl)", "Ruby (Net::HTTP)", "PowerShell (Invoke-RestMethod)", "HTTPie"]
+    more.set_value("go").run()
+    _ok(at)
+    assert any("package main" in c.value and "net/http" in c.value for c in at.chat_message[1].code)
+
+    at.chat_message[1].multiselect[0].set_value(["go", "java"]).run()
+    _ok(at)
+    assert _labels(at.chat_message[1])[:3] == ["Go \\(net/http\\)", "Java \\(HttpClient\\)",
+                                               f"More languages ({len(SUPPORTED_LANGUAGES) - 2})"]
+    # A new tab of the same session (same sid) finds the choice saved.
+    again = new_app(at.session_state["sid"])
+    again.sidebar.button[[b.label for b in again.sidebar.button].index(QUESTION)].click().run()
+    _ok(again)
+    assert _labels(again.chat_message[1])[:2] == ["Go \\(net/http\\)", "Java \\(HttpClient\\)"]
+
+
+def test_explorer_shows_every_language_in_its_own_tab(new_app):
+    at = upload(new_app(), twilio_frontline())
+    at.switch_page("pages/explorer.py").run()
+    at.selectbox(key="explorer_api").set_value("twilio-frontline@1.0.0").run()
+    _ok(at)
+    labels = _labels(at)
+    start = labels.index("curl")
+    assert len(labels[start:]) == len(SUPPORTED_LANGUAGES) and "HTTPie" in labels
+    codes = "\n".join(c.value for c in at.code)
+    for marker in ("curl -X", "requests.", "fetch(", "package main", "HttpClient.newHttpClient", "new HttpClient {",
+                   "curl_init", "Net::HTTP", "Invoke-RestMethod", "http --ignore-stdin"):
+        assert marker in codes, marker
+
+
+def test_multi_step_answers_stack_their_steps_inside_each_language_tab():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from app.views.code_tabs import render_code
+        from src.rag.types import CodeSample
+
+        render_code([CodeSample(lang, f"{lang} step {n}", f"Step {n}: {label}") for n in (1, 2)
+                     for lang, label in (("curl", "curl"), ("go", "Go (net/http)"))],
+                    key="steps", preferred=["go"])
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Go \\(net/http\\)", "More languages (1)"]
+    go_tab = at.tabs[0]
+    assert [c.value for c in go_tab.caption] == ["Step 1", "Step 2"]
+    assert [c.value for c in go_tab.code] == ["go step 1", "go step 2"]
+    assert [c.value for c in at.tabs[1].code] == ["curl step 1", "curl step 2"]
