@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.api.commands import API_COMMANDS, add_api_commands
 from src.core.config import load_settings
 from src.core.errors import AppError
 from src.core.logging import configure_logging
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     he.add_argument("--json", action="store_true")
     st = sub.add_parser("stats", help="cache and library counters")
     st.add_argument("--json", action="store_true")
+    add_api_commands(sub)
     return p
 
 
@@ -227,7 +229,7 @@ def _stats(a, args) -> int:
 
 
 COMMANDS = {"index": _index, "list": _list, "remove": _remove, "reindex": _reindex, "search": _search,
-            "ask": _ask, "health": _health, "stats": _stats}
+            "ask": _ask, "health": _health, "stats": _stats, **API_COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())
