@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -62,9 +63,25 @@ def _check(seen: dict) -> None:
     assert seen["missing"].is_error and "has no operation 'GET /nope'" in seen["missing"].content[0].text
 
 
-def test_stdio_server_spawned_as_in_the_ide_config(library) -> None:
-    command = Path(sys.executable).with_name("apiassist")
-    params = StdioServerParameters(command=str(command), args=["mcp"], env=cli_env(library.copy_dir), cwd=str(REPO))
+def doc_configs() -> list[dict]:
+    """Return every JSON block of docs/api.md, parsed (each must be valid JSON to paste into an IDE)."""
+    text = (REPO / "docs" / "api.md").read_text()
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", text, re.S)]
+
+
+def test_every_config_in_the_docs_is_valid_json_naming_our_server() -> None:
+    configs = [c for c in doc_configs() if "mcpServers" in c or "servers" in c]
+    entries = [(c.get("mcpServers") or c["servers"])["apiassist"] for c in configs]
+    assert len(entries) == 5
+    assert all(e.get("args") == ["mcp"] or e["url"].endswith("/mcp") for e in entries)
+
+
+def test_stdio_server_spawned_from_the_documented_config(library) -> None:
+    entry = next(c["mcpServers"]["apiassist"] for c in doc_configs() if "command" in c.get("mcpServers", {}).get(
+        "apiassist", {}))
+    command = Path(sys.executable).with_name(entry["command"])  # the IDE finds it on PATH; here, in the venv
+    env = cli_env(library.copy_dir) | {k: v for k, v in entry["env"].items() if k != "APIASSIST_DATA_DIR"}
+    params = StdioServerParameters(command=str(command), args=entry["args"], env=env, cwd=str(REPO))
 
     async def run() -> dict:
         async with Client(params, read_timeout_seconds=180) as client:
@@ -73,15 +90,15 @@ def test_stdio_server_spawned_as_in_the_ide_config(library) -> None:
     _check(anyio.run(run))
 
 
-def _http_client(server, key: str | None) -> Client:
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    transport = streamable_http_client(f"{server.url}/mcp", http_client=create_mcp_http_client(headers=headers))
-    return Client(transport, read_timeout_seconds=180)
+def test_streamable_http_from_the_documented_config(server) -> None:
+    entry = next(c["mcpServers"]["apiassist"] for c in doc_configs()
+                 if c.get("mcpServers", {}).get("apiassist", {}).get("type") == "http")
+    url = entry["url"].replace("http://127.0.0.1:8000", server.url)
+    headers = {k: v.replace("${APIASSIST_KEY}", server.library.keys["read"]) for k, v in entry["headers"].items()}
+    transport = streamable_http_client(url, http_client=create_mcp_http_client(headers=headers))
 
-
-def test_streamable_http_mounted_in_serve(server) -> None:
     async def run() -> dict:
-        async with _http_client(server, server.library.keys["read"]) as client:
+        async with Client(transport, read_timeout_seconds=180) as client:
             return await _exercise(client)
 
     _check(anyio.run(run))
