@@ -159,7 +159,8 @@ def report(load: Load, listed: set[str], seconds: float, baseline: float) -> dic
     total = sum(f["requests"] for f in figures.values())
     print(f"\n{total} requests in {seconds:.0f} s ({total / seconds:.1f}/s); 5xx: {five}; transport errors: "
           f"{len(load.errors)}; uploads accepted: {len(load.uploaded)}, lost: {len(lost)}")
-    return {"alone_search_p50_ms": round(baseline * 1000, 1), "routes": figures, "five_xx": five, "transport_errors": load.errors[:5], "uploads": len(load.uploaded),
+    return {"alone_search_p50_ms": round(baseline * 1000, 1), "routes": figures, "five_xx": five,
+            "transport_errors": load.errors[:5], "uploads": len(load.uploaded),
             "lost_uploads": lost, "requests_per_s": round(total / seconds, 2)}
 
 
