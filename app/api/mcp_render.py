@@ -37,9 +37,7 @@ def samples(rows: list[dict[str, Any]]) -> str:
 
 def plan(data: dict[str, Any]) -> str:
     """Render a plan as numbered calls."""
-    steps = data.get("steps")
-    if steps is None:
-        return f"Plan for: {data['task']}\n\n(see the JSON for the planner's steps)"
+    steps = data["steps"]
     if not steps:
         return f"No endpoint in the library fits {data['task']!r}."
     return f"Plan for: {data['task']}\n\n" + "\n".join(

@@ -19,7 +19,6 @@ from src.core.logging import get_logger
 from src.rag.codegen import SUPPORTED_LANGUAGES
 from src.rag.generation.events import Final, TextDelta
 from src.rag.operations import operation_view
-from src.rag.serialize import to_jsonable
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["answers"])
@@ -34,13 +33,8 @@ def search(body: SearchRequest, request: Request, _=READ) -> dict[str, Any]:
 
 
 def answer_json(answer: Any) -> dict[str, Any]:
-    """Return the JSON view of an answer (the `apiassist ask --json` keys, plus the plan when present)."""
-    data = answer.to_json()
-    plan = getattr(answer, "plan", None)
-    if plan is not None and "plan" not in data:
-        to_json = getattr(plan, "to_json", None)
-        data["plan"] = to_json() if callable(to_json) else to_jsonable(plan)
-    return data
+    """Return the JSON view of an answer: the `apiassist ask --json` object."""
+    return answer.to_json()
 
 
 def sse(event: str, data: dict[str, Any]) -> str:

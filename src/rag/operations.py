@@ -54,21 +54,23 @@ def operation_markdown(view: dict[str, Any]) -> str:
 
 
 def plan_view(answer: Answer) -> dict[str, Any]:
-    """Return the plan of an answer: `Answer.plan` when the planner provides one, else its ranked operations."""
-    plan = getattr(answer, "plan", None)
-    if plan is not None:
-        to_json = getattr(plan, "to_json", None)
-        return {"task": answer.question, "source": "planner", "plan": to_json() if callable(to_json) else to_jsonable(plan)}
-    steps = [h for h in answer.sources if h.kind in (ChunkKind.OPERATION, ChunkKind.WEBHOOK) and h.method]
-    code = {}
+    """Return the plan of an answer as ordered steps: the planner's (`Answer.plan`) when it made one, else the
+    answer's operations in ranked order; each step carries its endpoint, pointer and code samples."""
+    planned = tuple(getattr(answer, "plan", None) or ())
+    if planned:
+        steps = [step.to_json() if hasattr(step, "to_json") else to_jsonable(step) for step in planned]
+    else:
+        steps = [{"api": h.api, "method": h.method, "path": h.path, "title": h.title,
+                  "operation_id": h.metadata.get("operation_id") or None, "pointer": h.source,
+                  "score": round(h.score, 6)}
+                 for h in answer.sources if h.kind in (ChunkKind.OPERATION, ChunkKind.WEBHOOK) and h.method]
+    code: dict[int, list[dict[str, str]]] = {}
     for sample in answer.code:
         code.setdefault(_step_of(sample.label), []).append({"language": sample.language, "code": sample.code})
     return {
-        "task": answer.question, "source": "ranked",
-        "steps": [{"step": n, "api": h.api, "method": h.method, "path": h.path, "title": h.title,
-                   "operation_id": h.metadata.get("operation_id") or None, "pointer": h.source,
-                   "score": round(h.score, 6), "code": code.get(n, code.get(0, []) if n == 1 else [])}
-                  for n, h in enumerate(steps, start=1)],
+        "task": answer.question, "source": "planner" if planned else "ranked",
+        "steps": [{"step": n, **step, "code": code.get(n, code.get(0, []) if n == 1 else [])}
+                  for n, step in enumerate(steps, start=1)],
         "answer": answer.text,
     }
 
