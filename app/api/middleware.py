@@ -60,38 +60,29 @@ class RequestContextMiddleware:
         rid = request_id_of(headers)
         scope.setdefault("state", {})["request_id"] = rid
         outcome = {"status": 500, "started": False}
+        reply = _stamping(send, scope, rid, outcome)
         started = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                outcome.update(status=message["status"], started=True)
-                out = MutableHeaders(scope=message)
-                out["X-Request-ID"] = rid
-                for name, value in scope["state"].get("rate_headers", {}).items():
-                    out.setdefault(name, value)
-            await send(message)
-
         with structlog.contextvars.bound_contextvars(request_id=rid):
             try:
                 if _declared_length(headers) > self.limit:
-                    await self._fail(send_with_id, 413, "payload_too_large", too_large_message(self.limit))
+                    await self._fail(reply, 413, "payload_too_large", too_large_message(self.limit))
                 else:
-                    await self.app(scope, self._counting(receive), send_with_id)
+                    await self.app(scope, self._counting(receive), reply)
             except BodyTooLarge as err:
                 if not outcome["started"]:
-                    await self._fail(send_with_id, 413, "payload_too_large", str(err.detail))
+                    await self._fail(reply, 413, "payload_too_large", str(err.detail))
             except Exception as err:  # the last guard: one sentence, the request id, never a traceback
                 log.error("http.crashed", error=type(err).__name__, detail=str(err)[:300])
                 if not outcome["started"]:
-                    await self._fail(send_with_id, 500, "internal_error",
-                                     f"The server failed unexpectedly ({type(err).__name__}); check the logs "
-                                     f"for request {rid}.")
+                    await self._fail(reply, 500, "internal_error", f"The server failed unexpectedly "
+                                     f"({type(err).__name__}); check the logs for request {rid}.")
             finally:
-                seconds = time.perf_counter() - started
-                route = route_label(scope)
-                self.metrics.observe_request(scope.get("method", ""), route, outcome["status"], seconds)
-                log.info("http.request", method=scope.get("method"), route=route, status=outcome["status"],
-                         ms=round(seconds * 1000, 1))
+                self._record(scope, outcome["status"], time.perf_counter() - started)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        route = route_label(scope)
+        self.metrics.observe_request(scope.get("method", ""), route, status, seconds)
+        log.info("http.request", method=scope.get("method"), route=route, status=status, ms=round(seconds * 1000, 1))
 
     def _counting(self, receive: Receive) -> Receive:
         total = 0
@@ -114,6 +105,20 @@ class RequestContextMiddleware:
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+def _stamping(send: Send, scope: Scope, rid: str, outcome: dict) -> Send:
+    """Wrap `send` so the response start carries X-Request-ID and the rate-limit headers, and is recorded."""
+    async def stamped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            outcome.update(status=message["status"], started=True)
+            out = MutableHeaders(scope=message)
+            out["X-Request-ID"] = rid
+            for name, value in scope["state"].get("rate_headers", {}).items():
+                out.setdefault(name, value)
+        await send(message)
+
+    return stamped
 
 
 def _declared_length(headers: Headers) -> int:

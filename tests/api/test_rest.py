@@ -98,12 +98,15 @@ def test_ask_as_json(server) -> None:
     assert answer["provider"] == "offline" and answer["degraded"] is False
 
 
-def test_ask_streams_server_sent_events(server) -> None:
-    with server.client() as client, client.stream("POST", "/api/v1/ask",
-                                                  json={"question": "How do I fetch a job?", "stream": True}) as resp:
+def test_ask_streams_server_sent_events(server, serve_log) -> None:
+    body = {"question": "How do I fetch a job?", "stream": True}
+    with server.client(headers={"X-Request-ID": "sse-probe-3"}) as client, \
+            client.stream("POST", "/api/v1/ask", json=body) as resp:
         assert resp.headers["content-type"].startswith("text/event-stream")
-        assert resp.headers["x-request-id"]
+        assert resp.headers["x-request-id"] == "sse-probe-3"
         events = _sse(resp.read().decode())
+    logged = " ".join(line for line in serve_log.read_text().splitlines() if "sse-probe-3" in line)
+    assert "search.done" in logged and "http.request" in logged
     kinds = [kind for kind, _ in events]
     assert kinds[0] == "delta" and kinds[-1] == "answer" and set(kinds) == {"delta", "answer"}
     text = "".join(data["text"] for kind, data in events if kind == "delta")
