@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from functools import cache
 from typing import Any
 
 from fastapi import FastAPI
@@ -31,7 +30,11 @@ def create_app(settings: Settings, *, no_auth: bool = False, host: str = "127.0.
     """Build the app over one long-lived `Assistant` (created here unless given)."""
     from src.rag.service import Assistant
 
-    shared = cache(lambda: assistant or Assistant(settings))
+    one = assistant or Assistant(settings)  # cheap to construct: the model and store load on first use
+
+    def shared() -> Any:
+        return one
+
     metrics = ApiMetrics(shared)
     mcp = build_mcp_server(shared)
     security = None if host in LOOPBACK else TransportSecuritySettings(enable_dns_rebinding_protection=False)
