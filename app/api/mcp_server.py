@@ -41,7 +41,7 @@ def _result(data: dict[str, Any], markdown: str) -> CallToolResult:
 
 
 def _guarded(fn: Callable[..., CallToolResult]) -> Callable[..., CallToolResult]:
-    """Turn our one-sentence errors into MCP tool errors the agent can read and act on."""
+    """Turn our one-sentence errors into MCP tool errors the calling model can read and act on."""
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> CallToolResult:
         try:
@@ -72,7 +72,7 @@ class LibraryMCPServer(MCPServer):
 
 
 class LibraryTools:
-    """The MCP tools; each docstring is the description an agent reads to pick the tool."""
+    """The MCP tools; each docstring is the description a client model reads to pick the tool."""
 
     def __init__(self, assistant: Callable[[], Any]) -> None:
         self._assistant = assistant
