@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -44,25 +45,45 @@ def test_no_auth_is_refused_on_a_public_address(tmp_path) -> None:
                                       "127.0.0.1 or create a key with `apiassist keys create`.")
 
 
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """Run an ASGI app on a uvicorn server thread on a free loopback port; yield its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
 @pytest.fixture
 def limited(tmp_path) -> Iterator[tuple[str, str]]:
-    """A uvicorn server thread whose keys get 2 requests in a burst and 6 a minute; yields (url, key)."""
+    """A server whose keys get 2 requests in a burst and 6 a minute; yields (url, key)."""
     from app.api.app import create_app
     from src.core.config import Settings
     from src.rag.keys import ApiKeyStore
 
     settings = Settings(data_dir=tmp_path / "data", api_rate_limit_per_minute=6, api_rate_limit_burst=2)
     _, key = ApiKeyStore(settings.data_dir).create("limited", "read")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", key
-    server.should_exit = True
-    thread.join(timeout=20)
+    with serving(create_app(settings)) as url:
+        yield url, key
+
+
+def test_no_auth_on_loopback_admits_requests_without_a_key(tmp_path) -> None:
+    from app.api.app import create_app
+    from src.core.config import Settings
+
+    with serving(create_app(Settings(data_dir=tmp_path / "data"), no_auth=True)) as url:
+        apis = httpx.get(f"{url}/api/v1/apis")
+        keys = httpx.get(f"{url}/api/v1/keys")
+    assert apis.status_code == 200 and apis.json() == {"apis": []}
+    assert keys.status_code == 200 and int(apis.headers["x-ratelimit-remaining"]) >= 0
 
 
 def test_rate_limit_answers_429_with_retry_after_and_headers(limited) -> None:
