@@ -56,7 +56,7 @@ def serve(assistant: Any, args: argparse.Namespace) -> int:
               "or create a key with `apiassist keys create`.", file=sys.stderr)
         return 2
     configure_logging(settings.env.value == "production", os.environ.get("APIASSIST_LOG_LEVEL", "INFO"), force=True)
-    if not args.no_auth and not assistant_keys(settings).list():
+    if not args.no_auth and not key_store(settings).list():
         print("note: no API keys yet; create one with `apiassist keys create --name NAME --scope read`.",
               file=sys.stderr)
     app = create_app(settings, no_auth=args.no_auth, host=host, assistant=assistant)
@@ -73,7 +73,7 @@ def mcp_stdio(assistant: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def assistant_keys(settings: Any) -> Any:
+def key_store(settings: Any) -> Any:
     """Return the key store of the data directory."""
     from src.rag.keys import ApiKeyStore
 
@@ -82,7 +82,7 @@ def assistant_keys(settings: Any) -> Any:
 
 def keys(assistant: Any, args: argparse.Namespace) -> int:
     """Create, list or revoke API keys."""
-    store = assistant_keys(assistant.settings)
+    store = key_store(assistant.settings)
     if args.keys_command == "create":
         key, secret = store.create(args.name, args.scope)
         if args.json:
