@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# API Integration Assistant: one image for the Streamlit app, the `apiassist` CLI and the backup scripts.
+# API Integration Assistant: one image for the Streamlit app, the HTTP API / MCP server (`apiassist serve`),
+# the `apiassist` CLI and the backup scripts.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # ---- build: a self-contained virtualenv with CPU-only torch and the bundled embedding model ----
@@ -57,7 +58,8 @@ COPY --chown=root:root scripts/backup ./scripts/backup
 USER ${APP_UID}:${APP_UID}
 # the volume is the parent of the data directory so restore can swap the data directory by rename
 VOLUME ["/var/lib/apiassist", "/var/backups/apiassist"]
-EXPOSE 8501
+# 8501: the Streamlit UI (the default command); 8000: `apiassist serve --host 0.0.0.0` (REST, OpenAI, MCP)
+EXPOSE 8501 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_stcore/health' % os.environ.get('PORT', '8501'), timeout=4)"]
 # Cloud Run and App Service choose the port through $PORT, so the shell expands it at start

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.api.commands import API_COMMANDS, add_api_commands
 from app.terminal import TerminalMarkdown, show
 from src.core.security import terminal_text
 from src.core.config import load_settings
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     he.add_argument("--json", action="store_true")
     st = sub.add_parser("stats", help="cache and library counters")
     st.add_argument("--json", action="store_true")
+    add_api_commands(sub)
     return p
 
 
@@ -292,7 +294,7 @@ def _stats(a, args) -> int:
 
 
 COMMANDS = {"index": _index, "list": _list, "remove": _remove, "reindex": _reindex, "search": _search,
-            "ask": _ask, "health": _health, "stats": _stats}
+            "ask": _ask, "health": _health, "stats": _stats, **API_COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

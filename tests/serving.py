@@ -22,3 +22,13 @@ def wait_until_healthy(process: subprocess.Popen, url: str, log: Path, timeout_s
         except OSError:
             time.sleep(0.2)
     return False
+
+
+def stop_process(process: subprocess.Popen, timeout_s: float = 20) -> None:
+    """Terminate a server process, killing it if it does not exit within `timeout_s`."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

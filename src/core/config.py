@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: float = Field(default=20.0, gt=0)
     rate_limit_burst: int = Field(default=5, ge=1)
 
+    # --- HTTP API and MCP server --------------------------------------------------------------
+    api_host: str = Field(default="127.0.0.1", description="Address `apiassist serve` binds")
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_rate_limit_per_minute: float = Field(default=120.0, gt=0, description="Requests per minute per API key")
+    api_rate_limit_burst: int = Field(default=30, ge=1)
+
     @property
     def model_path(self) -> str:
         """Return the embedding model to load: the configured one, else the bundled model."""

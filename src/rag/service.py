@@ -27,7 +27,7 @@ from src.rag.ranking.ranker import LearnedRanker
 from src.rag.retrieval import HybridRetriever, SearchFilters
 from src.rag.search_index import SearchIndexManager
 from src.rag.store import ChromaStore, VectorStore
-from src.rag.types import Answer, ApiSpec, ChunkKind, Hit, IngestReport
+from src.rag.types import Answer, ApiSpec, ChunkKind, CodeSample, Hit, IngestReport, Operation
 
 log = get_logger(__name__)
 # How many ranked operations the planner may choose an action's call from.
@@ -290,6 +290,27 @@ class Assistant:
                 answer = event.answer
         assert answer is not None, "stream() always ends with a Final event"
         return answer
+
+    # --- operations, code and plans (front ends that address one operation) -------------------------
+    def operation(self, api: str, ref: str) -> tuple[ApiSpec, Operation]:
+        """Return an API's spec and its operation named by ``METHOD /path`` or operationId."""
+        from src.rag.operations import find_operation
+
+        spec = self.get_spec(api)
+        return spec, find_operation(spec, api, ref)
+
+    def code_samples(self, api: str, ref: str, languages: Sequence[str] = ()) -> tuple[CodeSample, ...]:
+        """Return code samples for one operation in the given languages (every supported one when empty)."""
+        from src.rag.codegen import DEFAULT_LANGUAGES, generate_samples
+
+        spec, op = self.operation(api, ref)
+        return generate_samples(spec, op, tuple(languages) or DEFAULT_LANGUAGES)
+
+    def plan(self, task: str, **kwargs: Any) -> dict[str, Any]:
+        """Return the integration plan for a task: the planner's when present, else the answer's ranked steps."""
+        from src.rag.operations import plan_view
+
+        return plan_view(self.ask(task, **kwargs))
 
     # --- status ----------------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:

@@ -37,6 +37,11 @@ def export_markdown(conversation: Conversation, messages: Sequence[StoredMessage
     return "\n".join(lines).rstrip() + "\n"
 
 
+def answer_markdown(answer: Answer) -> str:
+    """Return the answer text followed by its usage, sources, code and notices, as one Markdown document."""
+    return "\n".join([answer.text.strip(), "", *_answer_details(answer)]).rstrip() + "\n"
+
+
 def usage_summary(usage: Usage) -> str:
     """Describe token usage and cost in one line, saying when the counts or the cost are estimates."""
     text = f"{usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion tokens"

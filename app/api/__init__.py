@@ -1,0 +1,1 @@
+"""HTTP API, OpenAI-compatible endpoint and MCP server over the same `Assistant`."""
