@@ -1,18 +1,38 @@
 # Two entry points: `make run` (install + start the app) and `make test` (install + run every test).
+# Installs run only when pyproject.toml, requirements.lock or requirements-nodeps.txt changed (a stamp file).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+STAMP := $(VENV)/.installed
+TORCH_VERSION := 2.13.0
+# The CPU wheel index; machines with an NVIDIA GPU (nvidia-smi on PATH) get the default CUDA build instead.
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
-.PHONY: install run test
+.PHONY: install run test lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-install: $(BIN)/python
-	# torch first, pinned to the CPU build, so nothing later pulls a CUDA build
-	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(STAMP): pyproject.toml requirements.lock requirements-nodeps.txt | $(BIN)/python
+	# torch first, so nothing later can pull a CUDA build on a machine without a GPU
+	@if $(BIN)/python -c "import torch, sys; sys.exit(not torch.__version__.startswith('$(TORCH_VERSION)'))" 2>/dev/null; then \
+		echo "torch $(TORCH_VERSION) already installed"; \
+	elif command -v nvidia-smi >/dev/null 2>&1; then \
+		$(BIN)/pip install --quiet "torch==$(TORCH_VERSION)"; \
+	else \
+		$(BIN)/pip install --quiet "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX) --extra-index-url https://pypi.org/simple; \
+	fi
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lock: | $(BIN)/python
+	$(BIN)/python -c "import piptools" 2>/dev/null || $(BIN)/pip install --quiet pip-tools
+	PYTHON=$(BIN)/python scripts/lock.sh
 
 run: install
 	HF_HUB_OFFLINE=1 $(BIN)/streamlit run app/main.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --server.maxUploadSize $${APIASSIST_MAX_UPLOAD_MB:-25}

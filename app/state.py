@@ -14,10 +14,14 @@ from src.core.config import LLMProviderKind, Settings, load_settings
 from src.core.errors import AppError
 from src.core.ratelimit import RateLimiter
 from src.rag.conversations import ConversationStore
+from src.rag.jobs import IngestJobs
 from src.rag.service import Assistant
 
 SESSION_PARAM = "sid"
 CONVERSATION_PARAM = "c"
+# The browser's id lives in a first-party cookie, so the bare URL finds the same conversations again.
+SESSION_COOKIE = "apiassist_sid"
+COOKIE_MAX_AGE_S = 400 * 24 * 3600  # the longest lifetime browsers accept
 _SID = re.compile(r"^[a-f0-9]{32}$")
 
 
@@ -50,6 +54,29 @@ def assistant() -> Assistant:
 def conversations() -> ConversationStore:
     """Return the conversation store of the configured data directory."""
     return _conversations(str(settings().data_dir))
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs(data_dir: str) -> IngestJobs:
+    return IngestJobs(_assistant(data_dir).index_upload)
+
+
+def jobs() -> IngestJobs:
+    """Return the background ingest jobs of this process (uploads are indexed off the page's thread)."""
+    return _jobs(str(settings().data_dir))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _suggestions(data_dir: str, api: str, indexed_at: float) -> list[str]:
+    from src.rag.suggestions import suggested_questions
+
+    return suggested_questions(_assistant(data_dir), api)
+
+
+def suggestions(api: str) -> list[str]:
+    """Return the verified suggested questions of one API (cached until it is re-indexed)."""
+    info = assistant().get_api(api)
+    return _suggestions(str(settings().data_dir), api, info.indexed_at)
 
 
 def limiter() -> RateLimiter:
@@ -101,20 +128,36 @@ def _signed_in_user() -> str:
 
 
 def owner() -> str:
-    """Return the owner of this session's conversations: the signed-in user, else a session id kept in the URL."""
+    """Return the owner of this session's conversations: the signed-in user, else this browser's id."""
     user = _signed_in_user()
     if user:
         st.session_state["owner"] = user
         return user
-    sid = st.session_state.get("sid") or str(st.query_params.get(SESSION_PARAM, ""))
-    if not _SID.match(sid):
-        sid = uuid.uuid4().hex
+    sid = st.session_state.get("sid") or _browser_sid()
     st.session_state["sid"] = sid
-    # Page switches drop query params; write the id back so a reload finds the same conversations.
-    if st.query_params.get(SESSION_PARAM) != sid:
-        st.query_params[SESSION_PARAM] = sid
     st.session_state["owner"] = f"session:{sid}"
     return st.session_state["owner"]
+
+
+def _browser_sid() -> str:
+    """Return the id in this browser's cookie, else one from a shared `?sid=` link, else a new id."""
+    cookie = str(st.context.cookies.get(SESSION_COOKIE) or "")
+    if _SID.match(cookie):
+        return cookie
+    linked = str(st.query_params.get(SESSION_PARAM, ""))
+    sid = linked if _SID.match(linked) else uuid.uuid4().hex
+    st.session_state["sid_cookie_pending"] = True  # written by remember_browser() once the page renders
+    return sid
+
+
+def remember_browser() -> None:
+    """Store this session's id in a first-party cookie the first time a browser is seen."""
+    if not st.session_state.pop("sid_cookie_pending", False):
+        return
+    sid = st.session_state["sid"]
+    # The id is a random 32-hex token, so it needs no quoting; JavaScript is the only way to set a cookie here.
+    st.html(f"<script>document.cookie = '{SESSION_COOKIE}={sid}; path=/; max-age={COOKIE_MAX_AGE_S}; "
+            "SameSite=Lax';</script>", unsafe_allow_javascript=True, width=1)
 
 
 # --- per-session preferences -----------------------------------------------------------------------------

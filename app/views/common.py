@@ -54,11 +54,16 @@ def account() -> None:
 
 
 def frame() -> None:
-    """Start every page: resolve who this session is, start the model load, show account and model status."""
+    """Start every page: resolve who this session is, start the model load, show account, model and uploads."""
+    from app.views.upload import ingest_panel
+
     state.owner()
+    state.remember_browser()
     with st.sidebar:
         account()
         model_status()
+        with guard("showing the uploads"):
+            ingest_panel()
 
 
 def model_status() -> None:
