@@ -1,5 +1,5 @@
 # Two entry points: `make run` (install + start the app) and `make test` (install + run every test).
-# Installs run only when pyproject.toml, requirements.lock or requirements-nodeps.txt changed (a stamp file).
+# Installs run only when pyproject.toml, requirements-dev.lock or requirements-nodeps.txt changed (a stamp file).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -14,7 +14,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml requirements.lock requirements-nodeps.txt | $(BIN)/python
+$(STAMP): pyproject.toml requirements-dev.lock requirements-nodeps.txt | $(BIN)/python
 	# torch first, so nothing later can pull a CUDA build on a machine without a GPU
 	@if $(BIN)/python -c "import torch, sys; sys.exit(not torch.__version__.startswith('$(TORCH_VERSION)'))" 2>/dev/null; then \
 		echo "torch $(TORCH_VERSION) already installed"; \
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml requirements.lock requirements-nodeps.txt | $(BIN)/pyth
 	else \
 		$(BIN)/pip install --quiet "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX) --extra-index-url https://pypi.org/simple; \
 	fi
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $(STAMP)

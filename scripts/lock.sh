@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate requirements.lock from pyproject.toml (run `make lock` after adding or raising a dependency).
+# Regenerate requirements.lock (runtime) and requirements-dev.lock (runtime + dev) from pyproject.toml (run `make lock` after adding or raising a dependency).
 # torch is resolved as its CPU build, so the lock never pulls CUDA libraries; torch itself is
 # left out of the lock and installed first by `make` (CPU build unless a GPU is present).
 set -euo pipefail
@@ -21,16 +21,25 @@ cpu_only="$(mktemp)"
 trap 'rm -f "$cpu_only"' EXIT
 echo "torch==2.13.0+cpu" > "$cpu_only"
 
-"$PYTHON" -m piptools compile pyproject.toml \
-  --constraint "$cpu_only" \
-  --extra dev \
-  --strip-extras \
-  --unsafe-package torch \
-  "${index[@]}" \
-  --no-emit-index-url \
-  --no-emit-find-links \
-  --no-emit-trusted-host \
-  --no-emit-options \
-  --quiet \
-  --output-file requirements.lock
-echo "requirements.lock written; commit it with the pyproject.toml change."
+compile() {  # compile OUTPUT [extra pip-compile options]
+  local output="$1"
+  shift
+  "$PYTHON" -m piptools compile pyproject.toml \
+    --constraint "$cpu_only" \
+    --strip-extras \
+    --unsafe-package torch \
+    "${index[@]}" \
+    --no-emit-index-url \
+    --no-emit-find-links \
+    --no-emit-trusted-host \
+    --no-emit-options \
+    --quiet \
+    --output-file "$output" "$@"
+}
+
+# The image installs the runtime lock; `make` installs the dev lock, pinned to the same runtime versions.
+compile requirements.lock
+echo "-c requirements.lock" > "$cpu_only.dev"
+compile requirements-dev.lock --extra dev --constraint "$cpu_only.dev"
+rm -f "$cpu_only.dev"
+echo "requirements.lock and requirements-dev.lock written; commit them with the pyproject.toml change."
