@@ -79,6 +79,20 @@ def suggestions(api: str) -> list[str]:
     return _suggestions(str(settings().data_dir), api, info.indexed_at)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _document(data_dir: str, api: str, indexed_at: float) -> Any:
+    from src.rag.tryit import load_document
+
+    name, data = _assistant(data_dir).original_file(api)
+    return load_document(name, data)
+
+
+def spec_document(api: str) -> Any:
+    """Return the raw document of a single-file JSON/YAML spec (None otherwise), cached per index time."""
+    info = assistant().get_api(api)
+    return _document(str(settings().data_dir), api, info.indexed_at)
+
+
 def limiter() -> RateLimiter:
     """Return the per-session rate limiter configured by APIASSIST_RATE_LIMIT_PER_MINUTE / _BURST."""
     s = settings()

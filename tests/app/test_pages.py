@@ -141,8 +141,27 @@ def test_conversations_new_switch_rename_delete(new_app):
     at.button(key=f"delete_{first}").click().run()
     at.button(key=f"confirm_{first}").click().run()
     _ok(at)
-    labels = [b.label for b in at.sidebar.button]
-    assert "Frontline updates" not in labels and "How do I fetch a frontline user?" in labels
+    titles = [b.label.split(" · ")[0] for b in at.sidebar.button if b.key.startswith("conv_")]
+    assert titles == ["How do I fetch a frontline user?"]
+
+
+def test_conversations_are_listed_with_dates_and_found_by_search(new_app):
+    at = upload(new_app(), twilio_frontline())
+    at = ask(at, "How do I update a frontline user?")
+    at.button(key="new_conversation").click().run()
+    at = ask(at, "How do I fetch a frontline user?")
+    listed = [b.label for b in at.sidebar.button if b.key.startswith("conv_")]
+    assert len(listed) == 2 and all(re.search(r" · :gray\[\d{4}-\d\d-\d\d \d\d:\d\d\]$", lab) for lab in listed)
+    first = at.session_state["conversation"]
+    at.text_input(key=f"title_{first}").set_value("Zebra notes")
+    at.button(key=f"rename_{first}").click().run()
+    at.text_input(key="conversation_query").set_value("zebra").run()
+    found = [b.label.split(" · ")[0] for b in at.sidebar.button if b.key.startswith("conv_")]
+    assert found == ["Zebra notes"]
+    at.text_input(key="conversation_query").set_value("Sid").run()  # words of an answer count too
+    assert len([b for b in at.sidebar.button if b.key.startswith("conv_")]) == 2
+    at.text_input(key="conversation_query").set_value("no such words").run()
+    assert "No conversation mentions that" in texts(at.sidebar)
 
 
 def test_uploads_of_archives_and_broken_files_report_one_line_each(new_app):
@@ -164,6 +183,60 @@ def test_explorer_opens_the_api_named_in_the_link(new_app):
     at.switch_page("pages/explorer.py").run()
     _ok(at)
     assert at.selectbox(key="explorer_api").value == "twilio-frontline@1.0.0"
+
+
+def test_explorer_deep_link_opens_one_operation_and_the_url_follows_the_choice(new_app):
+    at = upload(new_app(), hostile_spec(), twilio_frontline())
+    at.query_params["api"] = "twilio-frontline@1.0.0"
+    at.query_params["op"] = "POST /v1/Users/{Sid}"
+    at.switch_page("pages/explorer.py").run()
+    _ok(at)
+    assert next(b for b in at.selectbox if b.label == "Operation").value == "POST /v1/Users/{Sid}"
+    next(b for b in at.selectbox if b.label == "Operation").set_value("GET /v1/Users/{Sid}").run()
+    assert at.query_params["op"] == ["GET /v1/Users/{Sid}"] or at.query_params["op"] == "GET /v1/Users/{Sid}"
+
+
+def test_explorer_search_lists_only_relevant_operations(new_app):
+    at = upload(new_app(), twilio_frontline())
+    at.switch_page("pages/explorer.py").run()
+    at.text_input(key="explorer_query").set_value("update user").run()
+    ops = next(b for b in at.selectbox if b.label == "Operation").options
+    assert ops[0].startswith("POST /v1/Users/{Sid}")
+    assert any(c.value.startswith(f"{len(ops)} of 2 operations") for c in at.caption)
+
+
+def test_explorer_schema_browser_and_plain_table_cells(new_app):
+    spec = {"openapi": "3.0.3", "info": {"title": "Music", "version": "1"},
+            "components": {"schemas": {"Track": {"type": "object", "required": ["id"], "properties": {
+                "id": {"type": "string", "description": "The [Spotify ID](/documentation/web-api) of the track."},
+                "limit": {"type": "integer", "description": "Default: 20\\. Minimum: 1\\."}}}}},
+            "paths": {"/tracks": {"get": {"summary": "List tracks", "parameters": [
+                {"name": "limit", "in": "query", "schema": {"type": "integer"},
+                 "description": "Default: 20\\. Minimum: 1\\."}],
+                "responses": {"200": {"description": "ok"}}}}}}
+    import json
+
+    at = upload(new_app(), ("music.json", json.dumps(spec).encode()))
+    at.switch_page("pages/explorer.py").run()
+    _ok(at)
+    params = at.dataframe[0].value
+    assert list(params["Description"]) == ["Default: 20. Minimum: 1."]  # no Markdown escapes in a table
+    at.segmented_control(key="explorer_view").set_value("Schemas").run()
+    _ok(at)
+    assert at.selectbox(key="explorer_schema").value == "Track"
+    fields = at.dataframe[0].value
+    assert "The Spotify ID of the track." in list(fields["Description"])  # link text, not raw Markdown
+
+
+def test_explorer_try_it_mock_shows_status_headers_and_a_body_from_the_spec(new_app):
+    at = upload(new_app(), twilio_frontline())
+    at.switch_page("pages/explorer.py").run()
+    next(b for b in at.selectbox if b.label == "Operation").set_value("GET /v1/Users/{Sid}").run()
+    at.button(key="tryit_op_GET /v1/Users/{Sid}_send").click().run()
+    _ok(at)
+    assert any("200" in m.value and "mock, composed from the spec" in m.value for m in at.markdown)
+    body = next(c.value for c in at.code if c.value.lstrip().startswith("{"))
+    assert '"sid": "US' in body  # the schema's pattern ^US[0-9a-fA-F]{32}$ is honoured
 
 
 @pytest.mark.parametrize("page", ["pages/library.py", "pages/explorer.py", "pages/insights.py", "pages/settings.py"])
