@@ -10,11 +10,15 @@ from typing import Any
 
 import streamlit as st
 
+from pydantic import SecretStr
+
 from src.core.config import LLMProviderKind, Settings, load_settings
 from src.core.errors import AppError
 from src.core.ratelimit import RateLimiter
 from src.rag.conversations import ConversationStore
+from src.rag.api_names import ApiNames
 from src.rag.jobs import IngestJobs
+from src.rag.library import ApiInfo
 from src.rag.service import Assistant
 
 SESSION_PARAM = "sid"
@@ -91,6 +95,32 @@ def spec_document(api: str) -> Any:
     """Return the raw document of a single-file JSON/YAML spec (None otherwise), cached per index time."""
     info = assistant().get_api(api)
     return _document(str(settings().data_dir), api, info.indexed_at)
+
+
+@st.cache_resource(show_spinner=False)
+def _api_names(data_dir: str) -> ApiNames:
+    return ApiNames(load_settings(data_dir=data_dir).data_dir)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _named_apis(data_dir: str, library_version: int, names_version: int) -> list[ApiInfo]:
+    return _api_names(data_dir).named(_assistant(data_dir).list_apis())
+
+
+def apis() -> list[ApiInfo]:
+    """Return the library with display names, read once per library version (not on every rerun)."""
+    data_dir = str(settings().data_dir)
+    return _named_apis(data_dir, assistant().library.version(), _api_names(data_dir).version)
+
+
+def rename_api(api: str, title: str) -> str:
+    """Give an API a display name (blank restores the spec's title)."""
+    return _api_names(str(settings().data_dir)).rename(api, title)
+
+
+def api_title(api: str) -> str:
+    """Return the display name of one API (its id when it is no longer in the library)."""
+    return next((i.title for i in apis() if i.api == api), api)
 
 
 def limiter() -> RateLimiter:
@@ -175,7 +205,9 @@ def remember_browser() -> None:
 
 
 # --- per-session preferences -----------------------------------------------------------------------------
-PREF_KEYS = ("provider", "model", "temperature", "top_k", "apis")
+PREF_KEYS = ("provider", "model", "temperature", "top_k", "apis", "base_url")
+# The session's LLM key lives only in this browser session's memory: never saved, never logged.
+SESSION_KEY = "llm_api_key"
 
 
 def prefs() -> dict[str, Any]:
@@ -196,7 +228,7 @@ def save_prefs(**values: Any) -> None:
 
 
 def session_settings() -> Settings:
-    """Return the process settings with this session's provider, model and temperature applied."""
+    """Return the process settings with this session's provider, model, temperature, URL and key applied."""
     base, chosen = settings(), prefs()
     update: dict[str, Any] = {}
     if chosen.get("provider") in {k.value for k in LLMProviderKind}:
@@ -205,27 +237,45 @@ def session_settings() -> Settings:
         update["llm_model"] = chosen["model"]
     if chosen.get("temperature") is not None:
         update["llm_temperature"] = float(chosen["temperature"])
+    if chosen.get("base_url"):
+        update["llm_base_url"] = chosen["base_url"]
+    if st.session_state.get(SESSION_KEY):
+        update["llm_api_key"] = SecretStr(st.session_state[SESSION_KEY])
     return base.model_copy(update=update) if update else base
 
 
+def provider_problem(chosen: Settings) -> str:
+    """Return why the chosen provider cannot be used as configured (one sentence), or ''."""
+    if chosen.llm_provider == LLMProviderKind.OFFLINE or chosen.llm_base_url.strip():
+        return ""
+    if chosen.llm_provider == LLMProviderKind.OPENAI:
+        # An empty URL would make the client call the public OpenAI address without the user asking for it.
+        return ("Set a base URL for the OpenAI-compatible server (https://api.openai.com/v1 for OpenAI "
+                "itself); until then answers are composed offline.")
+    return "Set the Ollama server's base URL (e.g. http://localhost:11434); until then answers are composed offline."
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _router(provider: str, model: str, temperature: float, data_dir: str) -> Any:
+def _router(provider: str, model: str, temperature: float, base_url: str, api_key: str, data_dir: str) -> Any:
     from src.rag.generation.router import GenerationRouter
 
     # Built through load_settings so the choices are validated like environment values.
-    return GenerationRouter.from_settings(
-        load_settings(data_dir=data_dir, llm_provider=provider, llm_model=model, llm_temperature=temperature))
+    return GenerationRouter.from_settings(load_settings(
+        data_dir=data_dir, llm_provider=provider, llm_model=model, llm_temperature=temperature,
+        llm_base_url=base_url, llm_api_key=api_key or None))
 
 
 def router() -> Any:
     """Return the router for this session's choices, or None when they equal the server defaults."""
     base, chosen = settings(), session_settings()
-    same = (chosen.llm_provider, chosen.llm_model, chosen.llm_temperature) == (
-        base.llm_provider, base.llm_model, base.llm_temperature)
-    if same:
+    fields = ("llm_provider", "llm_model", "llm_temperature", "llm_base_url", "llm_api_key")
+    if all(getattr(chosen, f) == getattr(base, f) for f in fields):
         return None
+    if provider_problem(chosen):
+        return _router(LLMProviderKind.OFFLINE.value, "", chosen.llm_temperature, "", "", str(base.data_dir))
     # Cached per choice, so each provider's circuit breaker keeps its state across reruns.
-    return _router(chosen.llm_provider.value, chosen.llm_model, chosen.llm_temperature, str(base.data_dir))
+    return _router(chosen.llm_provider.value, chosen.llm_model, chosen.llm_temperature, chosen.llm_base_url,
+                   chosen.llm_api_key.get_secret_value(), str(base.data_dir))
 
 
 def top_k() -> int | None:

@@ -65,7 +65,7 @@ def _chain(first: str, rest):
 
 def suggestion_api(apis: tuple[str, ...]) -> str:
     """Return the API to suggest questions about: the first chosen one, else the most recently indexed."""
-    infos = state.assistant().list_apis()
+    infos = state.apis()
     if apis:
         return apis[0]
     return max(infos, key=lambda i: i.indexed_at).api if infos else ""
@@ -79,7 +79,7 @@ def examples(apis: tuple[str, ...]) -> None:
     questions = state.suggestions(api)
     if not questions:
         return
-    st.caption(f"Try asking about **{plain(state.assistant().get_api(api).title)}**:")
+    st.caption(f"Try asking about **{plain(state.api_title(api))}**:")
     for i, q in enumerate(questions):
         if st.button(plain(q), key=f"example_{i}", icon=":material/lightbulb:"):
             st.session_state["pending_question"] = (q, api)
@@ -143,7 +143,7 @@ def page() -> None:
     conv = sidebar.current_conversation()
     head, tail = st.columns([4, 1], vertical_alignment="bottom")
     history(conv)
-    if not state.assistant().list_apis():
+    if not state.apis():
         welcome()
     elif conv is None or not state.conversations().messages(conv.id):
         examples(apis)

@@ -108,7 +108,7 @@ def page() -> None:
     frame()
     st.title("Explorer")
     helper = state.assistant()
-    apis = helper.list_apis()
+    apis = state.apis()
     if not apis:
         st.info("Nothing to explore yet: upload a spec from the Chat page.")
         return

@@ -13,7 +13,7 @@ from src.rag.conversations import Conversation
 
 def library_filter() -> tuple[str, ...]:
     """List the library and return the APIs answers are limited to (empty = all)."""
-    apis = state.assistant().list_apis()
+    apis = state.apis()
     st.subheader("Library")
     if not apis:
         st.caption("No APIs yet: upload a spec above.")

@@ -88,7 +88,7 @@ def test_settings_persist_and_route_answers_through_the_chosen_provider(new_app,
         at.selectbox[0].set_value("openai")
         at.text_input[0].set_value("test-model")
         at.slider[1].set_value(3)
-        at.button[0].click().run()  # the form's submit button
+        next(b for b in at.button if b.label == "Save for this session").click().run()
         _ok(at)
         owner = at.session_state["owner"]
         saved = ConversationStore(load_settings().data_dir).load_settings(owner)
@@ -245,3 +245,57 @@ def test_every_page_renders_on_an_empty_library(new_app, page):
     at.switch_page(page).run()
     _ok(at)
     assert at.title[0].value in {"Library", "Explorer", "Insights", "Settings"}
+
+
+def test_an_api_without_a_real_title_is_named_after_its_file_and_can_be_renamed(new_app):
+    import json
+
+    spec = {"openapi": "3.0.3", "info": {"title": "API", "version": "3"},
+            "paths": {"/health": {"get": {"summary": "GET /health", "responses": {"200": {"description": "ok"}}}}}}
+    at = upload(new_app(), ("acme-billing.json", json.dumps(spec).encode()))
+    at.switch_page("pages/library.py").run()
+    _ok(at)
+    assert at.subheader[0].value == "Acme Billing · 3"
+    api = next(b.key for b in at.button if b.key.startswith("api_rename_")).removeprefix("api_rename_")
+    at.text_input(key=f"api_name_{api}").set_value("Billing (staging)")
+    at.button(key=f"api_rename_{api}").click().run()
+    _ok(at)
+    assert at.subheader[0].value == "Billing \\(staging\\) · 3"
+    at.switch_page("pages/explorer.py").run()
+    assert at.selectbox(key="explorer_api").options == ["Billing (staging) 3"]
+
+
+def test_openai_without_a_base_url_warns_and_never_calls_the_public_address(new_app, monkeypatch):
+    monkeypatch.delenv("APIASSIST_LLM_BASE_URL", raising=False)
+    at = upload(new_app(), twilio_frontline())
+    at.switch_page("pages/settings.py").run()
+    at.selectbox[0].set_value("openai")
+    next(b for b in at.button if b.label == "Save for this session").click().run()
+    _ok(at)
+    assert any("Set a base URL for the OpenAI-compatible server" in w.value for w in at.warning)
+    at.switch_page("pages/chat.py").run()
+    at = ask(at, "How do I update a frontline user?")
+    _ok(at)
+    assert "Composed offline from your specs" in texts(at.chat_message[1])
+
+
+def test_session_base_url_and_key_reach_the_chosen_server_and_the_key_is_not_saved(new_app, monkeypatch):
+    monkeypatch.delenv("APIASSIST_LLM_BASE_URL", raising=False)
+    base_url, server = start_openai_server("healthy", reply="Use POST /v1/Users/{Sid}.", delay_s=0.0)
+    try:
+        at = upload(new_app(), twilio_frontline())
+        at.switch_page("pages/settings.py").run()
+        at.selectbox[0].set_value("openai")
+        at.text_input[0].set_value("test-model")
+        [t for t in at.text_input if t.label == "Base URL"][0].set_value(base_url)
+        [t for t in at.text_input if t.label == "API key"][0].set_value("sk-session-only")
+        next(b for b in at.button if b.label == "Save for this session").click().run()
+        _ok(at)
+        at.switch_page("pages/chat.py").run()
+        at = ask(at, "How do I update a frontline user?")
+        _ok(at)
+        assert server.requests and server.requests[-1].headers.get("authorization") == "Bearer sk-session-only"
+        saved = ConversationStore(load_settings().data_dir).load_settings(at.session_state["owner"])
+        assert saved["base_url"] == base_url and "sk-session-only" not in str(saved)
+    finally:
+        server.close()
