@@ -24,7 +24,7 @@ echo "torch==2.13.0+cpu" > "$cpu_only"
 compile() {  # compile OUTPUT [extra pip-compile options]
   local output="$1"
   shift
-  "$PYTHON" -m piptools compile pyproject.toml \
+  CUSTOM_COMPILE_COMMAND="make lock" "$PYTHON" -m piptools compile pyproject.toml \
     --constraint "$cpu_only" \
     --strip-extras \
     --unsafe-package torch \

@@ -34,3 +34,20 @@ def test_method_only_summaries_and_acronyms_read_naturally():
     assert question_for(Operation("POST", "/auth/token", summary="pOST /auth/token")) == "How do I call POST /auth/token?"
     assert question_for(Operation("POST", "/sms", summary="Send SMS")) == "How do I send SMS?"
     assert question_for(Operation("POST", "/o", summary="OAuth token exchange")).startswith("How do I use POST /o")
+
+
+def test_third_person_summaries_become_questions():
+    assert question_for(Operation("GET", "/a", summary="Retrieves authorize uri")) == "How do I retrieve authorize uri?"
+    assert question_for(Operation("POST", "/b", summary="Fetches a user")) == "How do I fetch a user?"
+
+
+def test_display_titles_fall_back_to_the_file_and_humanise_file_stems():
+    from src.rag.api_names import fallback_title
+    from src.rag.library import ApiInfo
+
+    def info(title, source):
+        return ApiInfo("x", title, "1", "openapi-3.0", 1, 0, 1, source, "", 0.0)
+
+    assert fallback_title(info("API", "acme-billing.openapi.yaml")) == "Acme Billing"
+    assert fallback_title(info("swapi_schema", "swapi_schema.graphql")) == "Swapi Schema"
+    assert fallback_title(info("Stripe API", "stripe.json")) == "Stripe API"

@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS api_names (
 def fallback_title(info: ApiInfo) -> str:
     """Return the spec title when it names the API, else a title made from the uploaded file's name."""
     title = " ".join(info.title.split())
+    if re.fullmatch(r"[a-z0-9]+(?:[_-][a-z0-9]+)+", title):  # a file stem such as "swapi_schema"
+        return " ".join(w.capitalize() for w in re.split(r"[_-]", title))
     if title.lower() not in _GENERIC and not re.fullmatch(r"[\d.\sv-]*", title.lower()):
         return title
     stem = re.sub(r"\.(json|ya?ml|graphqls?|gql|md|markdown|txt|zip|tar|gz|tgz)$", "", info.source.lower())

@@ -47,11 +47,22 @@ def question_for(op: Operation) -> str:
     first = summary.split(" ", 1)[0] if summary else ""
     if first.upper() in _METHODS or summary.startswith("/"):  # "GET /health" says nothing a path does not
         return _cap(f"How do I call {op.method} {op.path}?")
-    if first.lower() in _VERBS:
-        return _cap(f"How do I {_lower_first(summary)}?")
+    verb = _base_verb(first)
+    if verb:
+        rest = summary[len(first):]
+        return _cap(f"How do I {_lower_first(summary) if verb == first.lower() else verb + rest}?")
     if summary:
         return _cap(f"How do I use {op.method} {op.path} ({summary})?")
     return _cap(f"How do I call {op.method} {op.path}?")
+
+
+def _base_verb(word: str) -> str:
+    """Return the verb a summary starts with in its base form ("Retrieves" → "retrieve"), else ''."""
+    low = word.lower()
+    for form in (low, low[:-1] if low.endswith("s") else "", low[:-2] if low.endswith("es") else ""):
+        if form in _VERBS:
+            return form
+    return ""
 
 
 def _lower_first(text: str) -> str:

@@ -46,7 +46,6 @@ class Job:
     report: IngestReport | None = None
     submitted: float = 0.0
     finished: float = 0.0
-    seen: bool = False
 
     @property
     def active(self) -> bool:
@@ -84,16 +83,6 @@ class IngestJobs:
     def busy(self, owner: str) -> bool:
         """Return whether any of this owner's uploads are still queued or running."""
         return any(j.active for j in self.jobs(owner))
-
-    def mark_seen(self, owner: str) -> list[Job]:
-        """Mark this owner's finished jobs as seen and return those that had not been seen before."""
-        fresh = []
-        with self._lock:
-            for key, job in self._jobs.items():
-                if job.owner == owner and not job.active and not job.seen:
-                    fresh.append(job)
-                    self._jobs[key] = replace(job, seen=True)
-        return sorted(fresh, key=lambda j: j.submitted)
 
     def clear_finished(self, owner: str) -> None:
         """Forget this owner's finished jobs (the reports stay in the library)."""

@@ -1,6 +1,6 @@
 """Every format indexes into one library, and no file displaces another (issue 3's 'inspects and indexes').
 
-The library is indexed once per test session (`format_library`); each test reads it.
+The library is indexed once per test session (`format_library` in conftest); each test reads it.
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ import json
 import pytest
 
 from tests.conftest import shared
-from tests.e2e.conftest import run_cli
+from tests.e2e.conftest import INDEX_TIMEOUT_S, run_cli
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-# Indexing 58 files (two of them large) is the one slow step; it runs once, in the setup of whichever
-# test of this module runs first, so each test allows for it.
-pytestmark = pytest.mark.timeout(1500)
+pytestmark = pytest.mark.timeout(INDEX_TIMEOUT_S)
 
 
 def raw_count(path) -> int:
@@ -27,22 +25,6 @@ def raw_count(path) -> int:
 def postman_requests(node) -> int:
     """Count requests in a Postman item tree."""
     return sum(postman_requests(i["item"]) if "item" in i else 1 for i in node)
-
-
-@pytest.fixture(scope="session")
-def format_library(tmp_path_factory):
-    """Index every Twilio file, a Postman collection, a GraphQL schema and a multi-file archive once."""
-    from app.cli import main
-
-    twilio = sorted(shared("specs", "twilio").glob("*.json"))
-    wise = shared("postman", "wise_all_endpoints.json")
-    swapi = shared("graphql", "swapi_schema.graphql")
-    digitalocean = shared("specs", "digitalocean_specification.tar.gz")
-    data = tmp_path_factory.mktemp("formats") / "lib"
-    files = [*twilio, wise, swapi, digitalocean]
-    assert main(["--data-dir", str(data), "index", *map(str, files)]) == 0
-    return {"data": str(data), "files": files, "twilio": twilio, "wise": wise, "swapi": swapi,
-            "digitalocean": digitalocean}
 
 
 def _listed(capsys, lib) -> dict[str, dict]:
