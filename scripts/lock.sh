@@ -39,7 +39,5 @@ compile() {  # compile OUTPUT [extra pip-compile options]
 
 # The image installs the runtime lock; `make` installs the dev lock, pinned to the same runtime versions.
 compile requirements.lock
-echo "-c $PWD/requirements.lock" > "$cpu_only.dev"
-compile requirements-dev.lock --extra dev --constraint "$cpu_only.dev"
-rm -f "$cpu_only.dev"
+compile requirements-dev.lock --extra dev --constraint requirements.lock
 echo "requirements.lock and requirements-dev.lock written; commit them with the pyproject.toml change."
