@@ -12,8 +12,7 @@ import time
 
 import pytest
 
-from tests.browser.server import start_app
-from tests.browser.test_browser import ARGS, ARTIFACTS, CHROMIUM, SLOW_MS
+from tests.browser.test_browser import ARGS, ARTIFACTS, CHROMIUM, SLOW_MS, app_server  # noqa: F401 (fixture)
 from tests.conftest import shared
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
@@ -22,14 +21,6 @@ MORE = ["twilio_oauth_v1.json", "twilio_chat_v3.json"]
 QUESTION = "How do I update a frontline user?"
 PAGES = [("Library", "Library"), ("Explorer", "Explorer"), ("Insights", "Insights"), ("Settings", "Settings"),
          ("Chat", None)]
-
-
-@pytest.fixture
-def app_server(tmp_path):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    server = start_app(tmp_path / "data", ARTIFACTS / "journey-streamlit.log")
-    yield server
-    server.stop()
 
 
 def _timed(action, wait) -> float:

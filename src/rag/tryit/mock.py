@@ -98,13 +98,14 @@ def _value(f: SchemaField) -> Any:
 
 
 def _split(name: str, declared: set[str]) -> list[str]:
-    """Split a dotted name only where the prefix is itself a field (field names may contain dots)."""
-    parts, start = [], 0
-    for i, ch in enumerate(name):
-        if ch == "." and i > start and name[:i] in declared:
-            parts.append(name[start:i])
-            start = i + 1
-    return parts + [name[start:]]
+    """Cut a dotted name at its declared parents only ("a.b" under "a"; a name may itself contain dots)."""
+    parents = sorted((d for d in declared if name.startswith(d + ".")), key=len)
+    parts, done = [], 0
+    for parent in parents:
+        if len(parent) > done:
+            parts.append(parent[done:].lstrip("."))
+            done = len(parent)
+    return parts + [name[done:].lstrip(".")]
 
 
 def _place(target: dict, parts: list[str], value: Any) -> None:
