@@ -15,14 +15,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml requirements-dev.lock requirements-nodeps.txt | $(BIN)/python
-	# torch first, so nothing later can pull a CUDA build on a machine without a GPU
-	@if $(BIN)/python -c "import torch, sys; sys.exit(not torch.__version__.startswith('$(TORCH_VERSION)'))" 2>/dev/null; then \
-		echo "torch $(TORCH_VERSION) already installed"; \
-	elif command -v nvidia-smi >/dev/null 2>&1; then \
-		$(BIN)/pip install --quiet "torch==$(TORCH_VERSION)"; \
-	else \
-		$(BIN)/pip install --quiet "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX) --extra-index-url https://pypi.org/simple; \
-	fi
+	# torch first, as the CPU build unless a GPU is present, so nothing later can pull a CUDA build
+	TORCH_CPU_INDEX=$(TORCH_CPU_INDEX) scripts/install_torch.sh $(BIN)/pip $(TORCH_VERSION)
 	$(BIN)/pip install --quiet -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(BIN)/pip install --quiet --no-deps -e .

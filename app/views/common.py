@@ -76,7 +76,8 @@ def frame() -> None:
     with st.sidebar:
         account()
         model_status()
-        with guard("showing the uploads"):
+        # One fixed slot, so the widgets below keep their place (and an upload in flight) as the panel changes.
+        with st.container(), guard("showing the uploads"):
             ingest_panel()
 
 

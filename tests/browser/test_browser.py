@@ -54,7 +54,7 @@ def app_server(tmp_path):
 
 
 def _upload(page, specs: list[str], dialogs: list[str]) -> None:
-    page.get_by_test_id("stMain").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(specs)
+    page.get_by_test_id("stMainBlockContainer").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(specs)
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("Indexed 2 of 2 file(s)").click(timeout=SLOW_MS)  # the finished report, collapsed
     sidebar.get_by_text("Twilio - Frontline 1.0.0: 2 operations").wait_for(timeout=SLOW_MS)

@@ -48,10 +48,17 @@ def _wait_answer(page, before: int) -> None:
     page.get_by_test_id("stChatMessage").last.get_by_text("Sources (").wait_for(timeout=SLOW_MS)
 
 
+def _idle(page) -> None:
+    """Wait until the script finished its run (a file dropped mid-run would race the page redraw)."""
+    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidgetRunningIcon]')", timeout=60_000)
+    page.wait_for_timeout(500)
+
+
 def _upload_while_chatting(page) -> None:
-    main = page.get_by_test_id("stMain")
+    main = page.get_by_test_id("stMainBlockContainer")
     main.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(shared("specs", "twilio", FIRST)))
     page.get_by_test_id("stSidebar").get_by_text("Indexed 1 of 1 file(s)").wait_for(timeout=SLOW_MS)
+    _idle(page)
     sidebar_upload = page.get_by_test_id("stSidebar").get_by_test_id("stFileUploaderDropzoneInput")
     sidebar_upload.set_input_files([str(shared("specs", "twilio", name)) for name in MORE])
     _ask(page, QUESTION)  # the chat answers while the two new specs index
@@ -73,15 +80,15 @@ def _switch_pages(page) -> list[float]:
 def _use_every_suggestion(page) -> int:
     page.get_by_role("button", name=re.compile("New conversation")).click()
     page.get_by_text("Try asking about").wait_for(timeout=60_000)
-    chips = page.get_by_test_id("stMain").get_by_role("button").filter(has_text=re.compile(r"How do I"))
+    chips = page.get_by_test_id("stMainBlockContainer").get_by_role("button").filter(has_text=re.compile(r"How do I"))
     questions = [re.sub(r"^lightbulb\s*", "", t).strip() for t in chips.all_inner_texts()]
     assert questions, "no suggested questions were offered"
     for question in questions:
         before = _answers(page)
-        expander = page.get_by_test_id("stMain").get_by_text("Suggested questions")
+        expander = page.get_by_test_id("stMainBlockContainer").get_by_text("Suggested questions")
         if expander.count():
             expander.first.click()
-        page.get_by_test_id("stMain").get_by_role("button").filter(has_text=question).first.click()
+        page.get_by_test_id("stMainBlockContainer").get_by_role("button").filter(has_text=question).first.click()
         _wait_answer(page, before)
         last = page.get_by_test_id("stChatMessage").last
         assert re.search(r"\b(GET|POST|PUT|PATCH|DELETE) /", last.inner_text()), f"no endpoint for {question!r}"
@@ -112,7 +119,7 @@ def _narrow(browser, context, url: str) -> None:
     page.goto(url)
     page.get_by_test_id("stChatMessage").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)
-    overflow = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollWidth")
+    overflow = page.evaluate("() => document.querySelector('[data-testid=stMainBlockContainer]').scrollWidth")
     assert overflow <= 392, f"the page is {overflow} px wide on a 390 px screen"
     page.screenshot(path=str(ARTIFACTS / "journey-03-narrow.png"), full_page=True)
     page.goto(f"{url}/explorer")
@@ -120,7 +127,7 @@ def _narrow(browser, context, url: str) -> None:
     page.get_by_role("tab", name="Try it").click()
     page.get_by_role("button", name=re.compile("Send request")).click()
     page.get_by_text("mock, composed from the spec").wait_for(timeout=60_000)
-    assert page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollWidth") <= 392
+    assert page.evaluate("() => document.querySelector('[data-testid=stMainBlockContainer]').scrollWidth") <= 392
     page.screenshot(path=str(ARTIFACTS / "journey-04-narrow-explorer.png"), full_page=True)
     phone.close()
 
