@@ -89,8 +89,13 @@ def render_try_it(answer: Answer, message_id: int) -> None:
     except Exception:  # the API was removed since: the stored answer still shows, without Try it
         return
     op = spec.operation(f"{first.method} {first.path}")
-    if op is not None:
-        with st.expander(f"Try it: {plain(op.key)}", icon=":material/play_arrow:"):
+    if op is None:
+        return
+    # Drawn only while open: a long conversation would otherwise build every console on every rerun.
+    box = st.expander(f"Try it: {plain(op.key)}", icon=":material/play_arrow:", key=f"tryit_open_{message_id}",
+                      on_change="rerun")
+    if box.open:
+        with box:
             try_it(spec, op, key=f"tryit_{message_id}")
 
 

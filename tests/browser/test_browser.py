@@ -19,7 +19,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-SLOW_MS = 240_000  # the first answer loads the embedding model on a busy 2-core machine
+SLOW_MS = 480_000  # the first answer loads the embedding model on a busy (load 15 on 2 cores) machine
 QUESTION = "How do I create a pet? Also $ref & ?limit=10&offset=0"
 
 # Anything the hostile spec could have done: run script, fire onerror, or leave a live javascript: link.

@@ -61,6 +61,8 @@ def _upload_while_chatting(page) -> None:
     _idle(page)
     sidebar_upload = page.get_by_test_id("stSidebar").get_by_test_id("stFileUploaderDropzoneInput")
     sidebar_upload.set_input_files([str(shared("specs", "twilio", name)) for name in MORE])
+    # The uploader lists a file once it reached the server; only then is it queued for indexing.
+    page.get_by_test_id("stSidebar").get_by_text(MORE[-1]).first.wait_for(timeout=SLOW_MS)
     _ask(page, QUESTION)  # the chat answers while the two new specs index
     assert "/v1/Users/{Sid}" in page.get_by_test_id("stChatMessage").last.inner_text()
     page.get_by_test_id("stSidebar").get_by_text("Indexed 3 of 3 file(s)").wait_for(timeout=SLOW_MS)
