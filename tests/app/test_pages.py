@@ -299,3 +299,21 @@ def test_session_base_url_and_key_reach_the_chosen_server_and_the_key_is_not_sav
         assert saved["base_url"] == base_url and "sk-session-only" not in str(saved)
     finally:
         server.close()
+
+
+def test_first_page_explains_offers_upload_in_the_main_area_and_remembers_the_browser(new_app):
+    at = new_app()
+    _ok(at)
+    assert "Upload an API specification and ask how to do things with it" in texts(at.main)
+    assert [u.label for u in at.main.file_uploader] == ["Upload your first spec"]
+    cookie = [h.proto.body for h in at.get("html") if "document.cookie" in h.proto.body]
+    assert len(cookie) == 1 and f"apiassist_sid={at.session_state['sid']};" in cookie[0]
+    at = at.run()  # the cookie is written once per browser session, not on every rerun
+    assert not [h for h in at.get("html") if "document.cookie" in h.proto.body]
+    at.main.file_uploader[0].upload(*twilio_frontline(), "application/json")
+    at = at.run()
+    from tests.app.conftest import finish_indexing
+
+    at = finish_indexing(at)
+    assert not at.main.file_uploader  # with a library, the upload lives in the sidebar
+    assert any(b.label.startswith("How do I") for b in at.main.button)  # suggestions instead
