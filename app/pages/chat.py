@@ -64,15 +64,38 @@ def _chain(first: str, rest):
     yield from rest
 
 
+def suggestion_api(apis: tuple[str, ...]) -> str:
+    """Return the API to suggest questions about: the first chosen one, else the most recently indexed."""
+    infos = state.apis()
+    if apis:
+        return apis[0]
+    return max(infos, key=lambda i: i.indexed_at).api if infos else ""
+
+
 def examples(apis: tuple[str, ...]) -> None:
-    """Offer example questions built from the newest upload's own operations."""
-    ex = st.session_state.get("examples")
-    if not ex or (apis and ex["api"] not in apis):
+    """Offer questions built from one API's own operations; each is known to find its endpoint."""
+    api = suggestion_api(apis)
+    if not api:
         return
-    st.caption(f"Try asking about **{plain(ex['title'])}**:")
-    for i, q in enumerate(ex["questions"]):
+    questions = state.suggestions(api)
+    if not questions:
+        return
+    st.caption(f"Try asking about **{plain(state.api_title(api))}**:")
+    for i, q in enumerate(questions):
         if st.button(plain(q), key=f"example_{i}", icon=":material/lightbulb:"):
-            st.session_state["pending_question"] = q
+            st.session_state["pending_question"] = (q, api)
+
+
+def welcome() -> None:
+    """Explain the app on an empty library and offer the upload right here, not only in the sidebar."""
+    st.markdown(
+        "Upload an API specification and ask how to do things with it: each answer names the exact endpoint, "
+        "the parameters that matter, the auth it needs, a citation into the spec and runnable code. "
+        "Everything runs on this server; no key is needed.")
+    st.markdown("**Supported:** OpenAPI 3.0/3.1 and Swagger 2.0 (JSON or YAML), Postman collections, GraphQL "
+                "schemas, Markdown docs, and `.zip` / `.tar.gz` archives of multi-file specs.")
+    upload_box(key="uploads_main", label="Upload your first spec")
+    st.caption("Indexing runs in the background: you can keep reading or asking while it works.")
 
 
 def history(conv: Conversation | None) -> None:
@@ -121,10 +144,17 @@ def page() -> None:
     conv = sidebar.current_conversation()
     head, tail = st.columns([4, 1], vertical_alignment="bottom")
     history(conv)
-    if conv is None or not state.conversations().messages(conv.id):
+    if not state.apis():
+        welcome()
+    elif conv is None or not state.conversations().messages(conv.id):
         examples(apis)
+    else:
+        with st.expander("Suggested questions", icon=":material/lightbulb:"):
+            examples(apis)
     question = st.chat_input("Ask how to do something with your APIs…", max_chars=state.settings().max_question_chars)
-    question = question or st.session_state.pop("pending_question", None)
+    if not question and "pending_question" in st.session_state:
+        question, suggested_api = st.session_state.pop("pending_question")
+        apis = apis or (suggested_api,)  # a suggestion was checked against its own API
     if question:
         conv = ask(question, conv, apis)
     # Filled last, so a conversation started by this question is already titled, listed and exportable.

@@ -50,6 +50,15 @@ def delete_controls(info: ApiInfo) -> None:
         st.rerun()
 
 
+def rename_controls(info: ApiInfo) -> None:
+    """Let the user give the API the name they know it by (blank restores the spec's title)."""
+    name = st.text_input("Name shown in the app", value=info.title, key=f"api_name_{info.api}", max_chars=80)
+    if st.button("Save name", key=f"api_rename_{info.api}"):
+        shown = state.rename_api(info.api, name)
+        st.session_state["library_notice"] = f"Renamed to {plain(shown or 'the spec title')}."
+        st.rerun()
+
+
 def api_card(info: ApiInfo) -> None:
     """Render one API: facts, warnings and actions."""
     with st.container(border=True):
@@ -61,9 +70,11 @@ def api_card(info: ApiInfo) -> None:
             with st.expander(f"{len(info.warnings)} parser warning(s)"):
                 for w in info.warnings[:100]:
                     st.caption(plain(w))
+        with st.expander("Rename", icon=":material/edit:"):
+            rename_controls(info)
         explore, reindex_col, download, remove = st.columns(4)
         explore.page_link("pages/explorer.py", label="Explore", icon=":material/explore:",
-                          query_params={"api": info.api, state.SESSION_PARAM: st.session_state.get("sid", "")})
+                          query_params={"api": info.api})
         if reindex_col.button("Re-index", key=f"reindex_{info.api}", icon=":material/refresh:"):
             with guard("re-indexing"):
                 reindex(info)
@@ -82,7 +93,7 @@ def page() -> None:
     if notice:
         st.info(notice)
     try:
-        apis = state.assistant().list_apis()
+        apis = state.apis()
     except Exception as err:  # one sentence, never a traceback
         show_error(err, "reading the library")
         return

@@ -11,8 +11,9 @@ from src.core.config import LLMProviderKind
 
 PROVIDER_HELP = {
     LLMProviderKind.OFFLINE.value: "No language model: answers are composed from your specs alone.",
-    LLMProviderKind.OPENAI.value: "An OpenAI-compatible server (APIASSIST_LLM_BASE_URL / _API_KEY set on the server).",
-    LLMProviderKind.OLLAMA.value: "An Ollama server (APIASSIST_LLM_BASE_URL set on the server).",
+    LLMProviderKind.OPENAI.value: "An OpenAI-compatible server: OpenAI itself, vLLM, llama.cpp, LM Studio… "
+                                  "Give its base URL and key below (or set them on the server).",
+    LLMProviderKind.OLLAMA.value: "An Ollama server: give its base URL below (or set APIASSIST_LLM_BASE_URL).",
 }
 
 
@@ -26,15 +27,35 @@ def preferences() -> None:
         st.caption(plain(PROVIDER_HELP[provider]))
         model = st.text_input("Model", value=chosen.get("model") or base.llm_model,
                               placeholder="e.g. gpt-4o-mini or llama3.1", max_chars=200)
+        base_url = st.text_input("Base URL", value=chosen.get("base_url") or base.llm_base_url,
+                                 placeholder="https://api.openai.com/v1 or http://localhost:11434", max_chars=500,
+                                 help="Where the provider's API lives; nothing is sent anywhere until this is set.")
+        key = st.text_input("API key", type="password", value=st.session_state.get(state.SESSION_KEY, ""),
+                            placeholder="kept for this browser session only" if not base.llm_api_key.get_secret_value()
+                            else "the server's key is used unless you give one", autocomplete="off",
+                            help="Held in memory for this session; never saved or logged.")
         saved_t = chosen.get("temperature")
         temperature = st.slider("Temperature", 0.0, 2.0, float(base.llm_temperature if saved_t is None else saved_t), 0.05)
         top_k = st.slider("Sources per answer (top-k)", 1, 20, int(chosen.get("top_k") or base.top_k))
         if st.form_submit_button("Save for this session", type="primary"):
-            state.save_prefs(provider=provider, model=model.strip(), temperature=temperature, top_k=top_k)
-            st.success("Saved: the next answer uses these settings.")
+            _save(provider, model, temperature, top_k, base_url, key)
+    problem = state.provider_problem(state.session_settings())
+    if problem:
+        st.warning(plain(problem), icon=":material/link_off:")
     if st.button("Reset to server defaults", key="reset_prefs"):
-        state.save_prefs(provider=None, model=None, temperature=None, top_k=None)
+        state.save_prefs(provider=None, model=None, temperature=None, top_k=None, base_url=None)
+        st.session_state.pop(state.SESSION_KEY, None)
         st.rerun()
+
+
+def _save(provider: str, model: str, temperature: float, top_k: int, base_url: str, key: str) -> None:
+    url = base_url.strip().rstrip("/")
+    if url and not url.lower().startswith(("http://", "https://")):
+        st.error("The base URL must start with http:// or https://; nothing was saved.")
+        return
+    state.save_prefs(provider=provider, model=model.strip(), temperature=temperature, top_k=top_k, base_url=url)
+    st.session_state[state.SESSION_KEY] = key.strip()
+    st.success("Saved: the next answer uses these settings.")
 
 
 def health() -> None:

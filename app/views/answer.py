@@ -44,6 +44,7 @@ def render_answer(answer: Answer, message_id: int, feedback: Any = None, *, show
     render_plan(answer)
     render_sources(answer.sources)
     render_code(answer.code, key=f"code_{message_id}")
+    render_try_it(answer, message_id)
     render_usage(answer)
     render_feedback(message_id, feedback)
 
@@ -67,14 +68,37 @@ def render_plan(answer: Answer) -> None:
 
 def render_sources(sources: Iterable[Hit]) -> None:
     """Show the sources as a table: API, method, path, JSON pointer, relevance."""
-    rows = [{"API": h.api, "Method": h.method or "", "Path": h.path or h.title,
-             "Relevance": round(max(0.0, min(1.0, h.score)), 3), "Pointer": h.source} for h in sources]
+    # What a reader checks first comes first, so a narrow screen shows it without scrolling.
+    rows = [{"Method": h.method or "", "Path": h.path or h.title, "Pointer": h.source, "API": h.api,
+             "Relevance": round(max(0.0, min(1.0, h.score)), 3)} for h in sources]
     if not rows:
         return
     with st.expander(f"Sources ({len(rows)})", icon=":material/library_books:"):
         st.dataframe(rows, hide_index=True, column_config={
             "Relevance": st.column_config.ProgressColumn("Relevance", min_value=0.0, max_value=1.0, format="%.2f"),
         })
+
+
+def render_try_it(answer: Answer, message_id: int) -> None:
+    """Offer to send the answer's first endpoint, mocked or live, right under the answer."""
+    from app.views.tryit import try_it
+
+    first = next((h for h in answer.sources if h.method and h.path), None)
+    if first is None:
+        return
+    try:
+        spec = state.assistant().get_spec(first.api)
+    except Exception:  # the API was removed since: the stored answer still shows, without Try it
+        return
+    op = spec.operation(f"{first.method} {first.path}")
+    if op is None:
+        return
+    # Drawn only while open: a long conversation would otherwise build every console on every rerun.
+    box = st.expander(f"Try it: {plain(op.key)}", icon=":material/play_arrow:", key=f"tryit_open_{message_id}",
+                      on_change="rerun")
+    if box.open:
+        with box:
+            try_it(spec, op, key=f"tryit_{message_id}")
 
 
 def render_usage(answer: Answer) -> None:

@@ -53,12 +53,32 @@ def account() -> None:
         st.button("Log in", on_click=st.login, key="login")
 
 
+# Phones (390 px): tables and code scroll inside their own box instead of clipping, and the table toolbar
+# no longer covers the tabs above it.
+_NARROW_CSS = """<style>
+@media (max-width: 640px) {
+  [data-testid="stElementToolbar"] { display: none; }
+  [data-testid="stDataFrame"], [data-testid="stCode"], [data-testid="stTable"] { max-width: 100%; overflow-x: auto; }
+  [data-testid="stCode"] pre { white-space: pre-wrap; word-break: break-all; }
+  [data-testid="stTabs"] [role="tablist"] { overflow-x: auto; }
+  .block-container, [data-testid="stMainBlockContainer"] { padding-left: 0.75rem; padding-right: 0.75rem; }
+}
+</style>"""
+
+
 def frame() -> None:
-    """Start every page: resolve who this session is, start the model load, show account and model status."""
+    """Start every page: resolve who this session is, start the model load, show account, model and uploads."""
+    from app.views.upload import ingest_panel
+
     state.owner()
+    state.remember_browser()
+    st.html(_NARROW_CSS)
     with st.sidebar:
         account()
         model_status()
+        # One fixed slot, so the widgets below keep their place (and an upload in flight) as the panel changes.
+        with st.container(), guard("showing the uploads"):
+            ingest_panel()
 
 
 def model_status() -> None:

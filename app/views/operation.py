@@ -10,9 +10,16 @@ import streamlit as st
 from app.views.code_tabs import render_code
 from app.views.common import show_error
 from app.views.safe import plain, show_markdown
+from app.views.tryit import try_it
 from src.rag.generation.plan_sections import flow_markdown
 from src.rag.planning.graph import DataFlowGraph
-from src.rag.types import ApiSpec, Operation, SchemaField
+from src.rag.textutil import plain as plain_words
+from src.rag.types import ApiSpec, Operation, SchemaDef, SchemaField
+
+
+def cell_text(text: str) -> str:
+    """Return spec prose as a table cell shows it: plain words, no Markdown links, escapes or emphasis."""
+    return plain_words(text).replace("**", "").replace("__", "").replace("`", "")
 
 
 def _value(v: Any) -> str:
@@ -25,7 +32,7 @@ def _value(v: Any) -> str:
 def parameter_rows(op: Operation) -> list[dict[str, Any]]:
     """Return one table row per parameter."""
     return [{"Name": p.name, "In": p.location, "Type": p.type, "Required": p.required,
-             "Description": " ".join(p.description.split()), "Allowed": ", ".join(p.enum),
+             "Description": cell_text(p.description), "Allowed": ", ".join(p.enum),
              "Default": _value(p.default), "Example": _value(p.example),
              "Deprecated": p.deprecated} for p in op.parameters]
 
@@ -33,7 +40,7 @@ def parameter_rows(op: Operation) -> list[dict[str, Any]]:
 def field_rows(fields: tuple[SchemaField, ...]) -> list[dict[str, Any]]:
     """Return one table row per (dotted) schema field."""
     return [{"Field": f.name, "Type": f.type, "Required": f.required,
-             "Description": " ".join(f.description.split()), "Allowed": ", ".join(f.enum),
+             "Description": cell_text(f.description), "Allowed": ", ".join(f.enum),
              "Example": _value(f.example if f.example is not None else f.default)} for f in fields]
 
 
@@ -47,7 +54,7 @@ def auth_rows(spec: ApiSpec, op: Operation) -> list[dict[str, Any]]:
             continue
         where = " ".join(x for x in (scheme.location, scheme.param_name, scheme.scheme) if x)
         rows.append({"Scheme": scheme.name, "Type": scheme.type, "Where": where,
-                     "Description": " ".join(scheme.description.split())})
+                     "Description": cell_text(scheme.description)})
     return rows
 
 
@@ -72,7 +79,7 @@ def render_operation(spec: ApiSpec, op: Operation, flow: DataFlowGraph | None = 
     if flow is not None and flow_markdown(flow, op.key):
         with st.expander("Data flow", icon=":material/account_tree:"):
             st.markdown(flow_markdown(flow, op.key))
-    tabs = st.tabs(["Parameters", "Request body", "Responses", "Auth", "Code"], key=f"op_tabs_{op.key}")
+    tabs = st.tabs(["Parameters", "Request body", "Responses", "Auth", "Code", "Try it"], key=f"op_tabs_{op.key}")
     with tabs[0]:
         _table(parameter_rows(op), "No parameters.")
     with tabs[1]:
@@ -86,7 +93,7 @@ def render_operation(spec: ApiSpec, op: Operation, flow: DataFlowGraph | None = 
             _table(field_rows(body.fields), "The body has no documented fields.")
     with tabs[2]:
         for resp in op.responses:
-            label = f"{resp.status} {' '.join(resp.description.split())[:80]}"
+            label = f"{resp.status} {cell_text(resp.description)[:80]}"
             with st.expander(plain(label), expanded=resp.status.startswith("2")):
                 if resp.content_type:
                     st.caption(plain(resp.content_type) + (f" · schema {plain(resp.schema_name)}" if resp.schema_name else ""))
@@ -97,6 +104,21 @@ def render_operation(spec: ApiSpec, op: Operation, flow: DataFlowGraph | None = 
         _table(auth_rows(spec, op), "No authentication declared.")
     with tabs[4]:
         _code(spec, op)
+    with tabs[5]:
+        try_it(spec, op, key=f"tryit_op_{op.key}")
+
+
+def render_schema(schema: SchemaDef) -> None:
+    """Render one named schema: its description, pointer, alternatives or allowed values, and its fields."""
+    st.subheader(f"`{schema.name.replace('`', '')}`")
+    st.caption(plain(schema.type) + (f" · {plain(schema.pointer)}" if schema.pointer else ""))
+    if schema.description:
+        show_markdown(schema.description)
+    if schema.alternatives:
+        st.caption("One of: " + ", ".join(plain(a) for a in schema.alternatives))
+    if schema.enum:
+        st.caption("Allowed values: " + ", ".join(plain(e) for e in schema.enum[:50]))
+    _table(field_rows(schema.fields), "No documented fields.")
 
 
 def _code(spec: ApiSpec, op: Operation) -> None:

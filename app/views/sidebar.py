@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
-from app.views.common import api_label
+from app.views.common import api_label, when
 from app.views.safe import plain
 from src.core.errors import NotFound
 from src.rag.conversations import Conversation
@@ -13,7 +13,7 @@ from src.rag.conversations import Conversation
 
 def library_filter() -> tuple[str, ...]:
     """List the library and return the APIs answers are limited to (empty = all)."""
-    apis = state.assistant().list_apis()
+    apis = state.apis()
     st.subheader("Library")
     if not apis:
         st.caption("No APIs yet: upload a spec above.")
@@ -74,10 +74,16 @@ def conversation_list(current: Conversation | None) -> None:
     if st.button("New conversation", icon=":material/add:", key="new_conversation", width="stretch"):
         select(None)
         st.rerun()
-    for conv in state.conversations().list(state.owner())[:50]:
+    query = st.text_input("Search conversations", key="conversation_query", placeholder="Search titles and messages",
+                          label_visibility="collapsed", icon=":material/search:")
+    found = state.conversations().search(state.owner(), query)
+    if query.strip() and not found:
+        st.caption("No conversation mentions that; try other words.")
+    for conv in found:
         active = current is not None and conv.id == current.id
-        st.button(plain(conv.title), key=f"conv_{conv.id}", type="primary" if active else "tertiary",
-                  on_click=_switch, args=(conv.id,), width="stretch")
+        # The date tells apart conversations that share a title.
+        st.button(f"{plain(conv.title)} · :gray[{when(conv.updated_at)}]", key=f"conv_{conv.id}",
+                  type="primary" if active else "tertiary", on_click=_switch, args=(conv.id,), width="stretch")
     if current is not None:
         _manage(current)
 

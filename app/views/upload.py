@@ -1,81 +1,78 @@
-"""Sidebar upload: index each new file with a progress bar, then show the ingest report and example questions."""
+"""Upload: files go to the background indexer at once; a panel on every page shows their progress and reports."""
 
 from __future__ import annotations
-
-from collections.abc import Callable, Iterable
 
 import streamlit as st
 
 from app import state
-from app.views.common import show_error
 from app.views.safe import plain
-from src.core.errors import AppError
-from src.rag.examples import example_questions
+from src.rag.jobs import Job
 from src.rag.types import IngestReport
 
 UPLOAD_TYPES = ["json", "yaml", "yml", "graphql", "graphqls", "gql", "md", "markdown", "txt", "zip", "gz", "tgz"]
-Progress = Callable[[float, str], None]
+UPLOAD_HELP = ("OpenAPI/Swagger (JSON or YAML), Postman collections, GraphQL schemas, Markdown; "
+               ".zip or .tar.gz for specs split over several files.")
+POLL_S = 1.0
 
 
-def ingest_files(files: Iterable[tuple[str, bytes]], progress: Callable[[int, int], Progress]) -> list[IngestReport]:
-    """Index each (name, bytes) in turn; `progress(i, n)` returns the callback for file i of n."""
-    files = list(files)
-    reports = []
-    for i, (name, data) in enumerate(files):
-        reports.append(state.assistant().index_upload(name, data, progress=progress(i, len(files))))
-    return reports
-
-
-def remember(reports: list[IngestReport]) -> None:
-    """Keep the latest reports and example questions for the newest new API in the session."""
-    st.session_state["ingest_reports"] = reports
-    fresh = [r for r in reports if r.ok and not r.unchanged and r.api] or [r for r in reports if r.ok and r.api]
-    if not fresh:
-        return
-    try:
-        spec = state.assistant().get_spec(fresh[-1].api)
-    except AppError:
-        return  # the API was indexed; examples are a nicety
-    st.session_state["examples"] = {"api": fresh[-1].api, "title": spec.title,
-                                    "questions": example_questions(spec)}
-
-
-def upload_box() -> None:
-    """Render the uploader; files not seen before are indexed right away, each with its own progress bar."""
-    files = st.file_uploader(
-        "Upload API specs", type=UPLOAD_TYPES, accept_multiple_files=True, key="uploads",
-        help="OpenAPI/Swagger (JSON or YAML), Postman collections, GraphQL schemas, Markdown; "
-             ".zip or .tar.gz for specs split over several files.",
-    )
+def upload_box(key: str = "uploads", label: str = "Upload API specs") -> None:
+    """Render an uploader; files not seen before are queued for indexing and the page stays usable."""
+    files = st.file_uploader(label, type=UPLOAD_TYPES, accept_multiple_files=True, key=key, help=UPLOAD_HELP)
     done: set[str] = st.session_state.setdefault("indexed_file_ids", set())
     new = [f for f in files or [] if f.file_id not in done]
+    for f in new:
+        state.jobs().submit(state.owner(), f.name, f.getvalue())
+        done.add(f.file_id)
     if new:
-        bars = st.container()
+        st.rerun()  # the progress panel is drawn before the uploader; show the new jobs there at once
 
-        def progress(i: int, n: int) -> Progress:
-            bar = bars.progress(0.0, text=f"{plain(new[i].name)}: starting")
 
-            def tell(fraction: float, message: str) -> None:
-                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{i + 1}/{n} {plain(new[i].name)}: {plain(message)}")
-            return tell
+def ingest_panel() -> None:
+    """Show this session's uploads on any page: live progress while they run, collapsed reports after."""
+    if state.jobs().busy(state.owner()):
+        _live_panel()
+    else:
+        _finished_panel(state.jobs().jobs(state.owner()))
 
-        try:
-            reports = ingest_files(((f.name, f.getvalue()) for f in new), progress)
-        except Exception as err:  # one sentence, never a traceback
-            show_error(err, "indexing the upload")
-            return
-        finally:
-            done.update(f.file_id for f in new)
-        bars.empty()
-        remember(reports)
-    show_reports(st.session_state.get("ingest_reports", []))
+
+@st.fragment(run_every=POLL_S)
+def _live_panel() -> None:
+    """Redraw progress every second; when the last upload finishes, rerun the page so lists refresh."""
+    jobs = state.jobs().jobs(state.owner())
+    for job in jobs:
+        if job.active:
+            _progress(job)
+    finished = [j for j in jobs if not j.active]
+    if finished:
+        st.caption(f"{len(finished)} finished, {len(jobs) - len(finished)} in progress")
+    if not state.jobs().busy(state.owner()):
+        st.rerun(scope="app")
+
+
+def _progress(job: Job) -> None:
+    st.progress(min(max(job.fraction, 0.0), 1.0), text=f"{plain(job.file)}: {plain(job.message)}")
+
+
+def _finished_panel(jobs: list[Job]) -> None:
+    reports = [j.report for j in jobs if j.report is not None]
+    if not reports:
+        return
+    failed = sum(not r.ok for r in reports)
+    label = f"Indexed {len(reports) - failed} of {len(reports)} file(s)" + (f", {failed} failed" if failed else "")
+    # A failure stays open so its sentence is seen; a clean run collapses to one line.
+    with st.expander(label, expanded=bool(failed), icon=":material/error:" if failed else ":material/task_alt:"):
+        show_reports(reports)
+        if st.button("Clear", key="clear_ingest_reports", icon=":material/clear_all:"):
+            state.jobs().clear_finished(state.owner())
+            st.rerun()
 
 
 def show_reports(reports: list[IngestReport]) -> None:
     """Show one line per file: what was indexed, or why it failed and what to do."""
     for r in reports:
         if not r.ok:
-            st.error(plain(r.error or f"{r.file} could not be indexed; check that it is a supported spec."), icon=":material/error:")
+            st.error(plain(r.error or f"{r.file} could not be indexed; check that it is a supported spec."),
+                     icon=":material/error:")
             continue
         head = f"**{plain(r.title)}** {plain(r.version)}: {r.operations} operations, {r.schemas} schemas"
         if r.unchanged:
@@ -83,6 +80,4 @@ def show_reports(reports: list[IngestReport]) -> None:
         else:
             st.success(f"{head}, {r.chunks} chunks in {r.seconds:.1f} s.", icon=":material/check_circle:")
         if r.warnings:
-            with st.expander(f"{len(r.warnings)} warning(s) for {plain(r.file)}"):
-                for w in r.warnings[:50]:
-                    st.caption(plain(w))
+            st.caption(f"{len(r.warnings)} parser warning(s) for {plain(r.file)}; see the Library page.")

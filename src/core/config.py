@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # --- UI -----------------------------------------------------------------------------------
     rate_limit_per_minute: float = Field(default=20.0, gt=0)
     rate_limit_burst: int = Field(default=5, ge=1)
+    # Try it, live mode: allow the spec's servers to resolve to private or loopback addresses (an intranet API)
+    tryit_allow_private: bool = False
+    tryit_timeout_s: float = Field(default=15.0, gt=0, le=120)
 
     # --- HTTP API and MCP server --------------------------------------------------------------
     api_host: str = Field(default="127.0.0.1", description="Address `apiassist serve` binds")

@@ -171,6 +171,18 @@ class ConversationStore:
         rows = self._q("SELECT * FROM conversations WHERE owner = ? ORDER BY updated_at DESC, created_at DESC", (owner,))
         return [Conversation(*r) for r in rows]
 
+    def search(self, owner: str, text: str, limit: int = 50) -> list[Conversation]:
+        """Return an owner's conversations whose title or any message contains `text`, newest first."""
+        words = text.split()
+        if not words:
+            return self.list(owner)[:limit]
+        like = "%" + " ".join(words).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._q(
+            "SELECT c.* FROM conversations c WHERE c.owner = ? AND (c.title LIKE ? ESCAPE '\\' OR EXISTS ("
+            "SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.text LIKE ? ESCAPE '\\')) "
+            "ORDER BY c.updated_at DESC, c.created_at DESC LIMIT ?", (owner, like, like, limit))
+        return [Conversation(*r) for r in rows]
+
     def get(self, conversation_id: str, owner: str | None = None) -> Conversation:
         """Return one conversation (of this owner, when given) or raise NotFound."""
         rows = self._q("SELECT * FROM conversations WHERE id = ?", (conversation_id,))

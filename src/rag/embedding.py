@@ -92,7 +92,7 @@ class SentenceTransformerEmbedder:
         done = len(texts) - len(missing)
         if progress:
             progress(done, len(texts))
-        step = self.batch_size * 8
+        step = self.batch_size  # one model batch per call, so progress moves with every batch
         for start in range(0, len(missing), step):
             batch = missing[start : start + step]
             encoded = self._encode([texts[i] for i in batch])

@@ -18,31 +18,59 @@ _VERBS = {
     "subscribe", "sync", "test", "update", "upload", "upsert", "validate", "verify", "void",
 }
 _TAG = re.compile(r"<[^>]*>")
+_METHODS = {"GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "QUERY", "MUTATION", "SUBSCRIPTION"}
 
 
 def example_questions(spec: ApiSpec, limit: int = 4) -> list[str]:
     """Return up to `limit` natural questions about distinct areas of the API, auth first when declared."""
-    questions: list[str] = []
-    if spec.auth_schemes:
-        questions.append(f"How do I authenticate with {_clean(spec.title).rstrip('.') or 'this API'}?")
-    for op in _spread(spec.operations):
-        if len(questions) >= limit:
-            break
+    return [q for q, _ in candidates(spec)][:limit]
+
+
+def candidates(spec: ApiSpec) -> list[tuple[str, str]]:
+    """Return (question, operation key) pairs: auth first when declared, then one per area in turn."""
+    pairs: list[tuple[str, str]] = []
+    spread = _spread(spec.operations)
+    if spec.auth_schemes and spread:
+        title = _clean(spec.title).rstrip(".") or "this API"
+        # Asked about a real call, so the answer is that endpoint with its auth, not a bare scheme.
+        pairs.append((f"How do I authenticate with {title} to call {spread[0].key}?", spread[0].key))
+    for op in spread:
         question = question_for(op)
-        if question not in questions:
-            questions.append(question)
-    return questions[:limit]
+        if all(question != q for q, _ in pairs):
+            pairs.append((question, op.key))
+    return pairs
 
 
 def question_for(op: Operation) -> str:
     """Phrase one operation as the question a developer would ask to find it."""
     summary = _clean(op.summary).rstrip(".")
-    first = summary.split(" ", 1)[0].lower() if summary else ""
-    if first in _VERBS:
-        return _cap(f"How do I {summary[0].lower()}{summary[1:]}?")
+    first = summary.split(" ", 1)[0] if summary else ""
+    if first.upper() in _METHODS or summary.startswith("/"):  # "GET /health" says nothing a path does not
+        return _cap(f"How do I call {op.method} {op.path}?")
+    verb = _base_verb(first)
+    if verb:
+        rest = summary[len(first):]
+        return _cap(f"How do I {_lower_first(summary) if verb == first.lower() else verb + rest}?")
     if summary:
         return _cap(f"How do I use {op.method} {op.path} ({summary})?")
     return _cap(f"How do I call {op.method} {op.path}?")
+
+
+def _base_verb(word: str) -> str:
+    """Return the verb a summary starts with in its base form ("Retrieves" → "retrieve"), else ''."""
+    low = word.lower()
+    for form in (low, low[:-1] if low.endswith("s") else "", low[:-2] if low.endswith("es") else ""):
+        if form in _VERBS:
+            return form
+    return ""
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter unless the first word is an acronym or mixed case ("OAuth", "SMS")."""
+    word = text.split(" ", 1)[0]
+    if word[1:] != word[1:].lower():
+        return text
+    return text[0].lower() + text[1:]
 
 
 def _spread(operations: tuple[Operation, ...]) -> list[Operation]:

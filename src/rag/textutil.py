@@ -49,11 +49,21 @@ def path_resources(path: str) -> list[str]:
 
 _TAG = re.compile(r"<[^>]{0,200}>")
 _MD_LINK = re.compile(r"\[([^\]]{0,200})\]\([^)]{0,500}\)")
+# Specs converted from Markdown often keep its escapes ("Default: 20\. Minimum: 1\."); they are not words.
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
 
 
 def plain(text: str) -> str:
-    """Reduce HTML/Markdown description text to plain words (tags dropped, link text kept)."""
-    return " ".join(_MD_LINK.sub(r"\1", _TAG.sub(" ", text or "")).split())
+    """Reduce HTML/Markdown description text to plain words (tags dropped, link text kept, escapes undone)."""
+    return " ".join(_MD_ESCAPE.sub(r"\1", _MD_LINK.sub(r"\1", _TAG.sub(" ", text or ""))).split())
+
+
+def surface_word(term: str, text: str) -> str:
+    """Return the word of `text` that `tokenize` turned into `term` ("movies" for "movy"), else the term."""
+    words = split_identifier(text)
+    if term in words:
+        return term
+    return next((w for w in words if singular(w) == term), term)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -33,11 +33,20 @@ def new_app(data_dir) -> Callable[..., AppTest]:
     return make
 
 
-def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
-    """Drop files on the sidebar uploader, as a user would, and run the app."""
+def upload(at: AppTest, *files: tuple[str, bytes], wait: bool = True) -> AppTest:
+    """Drop files on the sidebar uploader, as a user would, run the app, and (by default) let indexing finish."""
     uploader = at.sidebar.file_uploader[0]
     for name, data in files:
         uploader.upload(name, data, "application/json")
+    at = at.run()
+    return finish_indexing(at) if wait else at
+
+
+def finish_indexing(at: AppTest) -> AppTest:
+    """Wait for the background indexer (as a user watching the progress bar would), then rerun the page."""
+    from app import state
+
+    assert state.jobs().wait(TIMEOUT), "indexing did not finish in time"
     return at.run()
 
 

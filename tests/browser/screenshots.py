@@ -1,7 +1,8 @@
 """Take the documentation screenshots (docs/*.png): `python -m tests.browser.screenshots [OUT_DIR]`.
 
-Starts the app on a temp data dir, uploads a few small real Twilio specs, asks questions, leaves
-feedback, then captures every page at 1280x960. Needs Chromium at /usr/bin/chromium.
+Starts the app on a temp data dir, captures the first page, uploads a few small real Twilio specs,
+asks questions, leaves feedback, then captures every page at 1280x960, Try it in the Explorer, and the
+chat on a 390x844 phone screen. Needs Chromium at /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -51,10 +52,11 @@ def tour(page, url: str, out: Path) -> None:
     """Drive the app through every page and capture each."""
     page.goto(url)
     page.get_by_role("heading", name="Ask your APIs").wait_for(timeout=60_000)
+    shoot(page, out, "first-page.png")
     files = [str(SHARED_DATA / "specs" / "twilio" / name) for name in SPECS]
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files)
-    page.get_by_text("Twilio - Lookups").first.wait_for(timeout=WAIT_MS)
-    page.get_by_test_id("stSidebar").get_by_text("Lookups 1.0.0:").first.wait_for(timeout=WAIT_MS)
+    page.get_by_test_id("stMainBlockContainer").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files)
+    page.get_by_test_id("stSidebar").get_by_text(f"Indexed {len(SPECS)} of {len(SPECS)} file(s)").wait_for(
+        timeout=WAIT_MS)
     for i, question in enumerate(QUESTIONS):
         ask(page, question, 2 * i + 1)
     page.get_by_role("radio", name="Thumbs down").first.click()  # the phone-number answer missed
@@ -72,16 +74,38 @@ def tour(page, url: str, out: Path) -> None:
     last.get_by_text("Sources (").click()
     last.get_by_role("radio", name="Thumbs up").scroll_into_view_if_needed()
     shoot(page, out, "chat-answer.png")
-    query = page.url.split("?", 1)[1]
     for name in ("library", "explorer", "insights", "settings"):
-        extra = "&api=twilio-frontline@1.0.0" if name == "explorer" else ""
-        page.goto(f"{url}/{name}?{query}{extra}")
+        extra = "?api=twilio-frontline@1.0.0" if name == "explorer" else ""
+        page.goto(f"{url}/{name}{extra}")
         page.get_by_role("heading", name=name.capitalize()).wait_for(timeout=60_000)
         if name == "explorer":
             page.get_by_label("Search operations").fill("update frontline user")
             page.get_by_label("Search operations").press("Enter")
             page.get_by_text("Update an existing frontline user").first.wait_for(timeout=60_000)
         shoot(page, out, f"{name}.png")
+        if name == "explorer":
+            try_it(page, out)
+
+
+def try_it(page, out: Path) -> None:
+    """Send the open operation to the built-in mock and capture the response."""
+    page.get_by_role("tab", name="Try it").click()
+    page.get_by_role("button", name="Send request").click()
+    page.get_by_text("mock, composed from the spec").wait_for(timeout=60_000)
+    page.get_by_text("mock, composed from the spec").scroll_into_view_if_needed()
+    shoot(page, out, "try-it.png")
+
+
+def phone(browser, context, url: str, out: Path) -> None:
+    """Capture the chat on a 390x844 screen, with the same browser cookie (so the same conversations)."""
+    small = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=context.storage_state())
+    page = small.new_page()
+    page.goto(url)
+    page.get_by_test_id("stChatMessage").last.get_by_text("Sources (").wait_for(timeout=60_000)
+    page.get_by_test_id("stChatMessage").last.get_by_text("Sources (").click()
+    page.get_by_test_id("stChatMessage").last.get_by_text("Sources (").scroll_into_view_if_needed()
+    shoot(page, out, "mobile.png")
+    small.close()
 
 
 def main(out_dir: str = "docs") -> None:
@@ -95,9 +119,11 @@ def main(out_dir: str = "docs") -> None:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 960})
+            context = browser.new_context(viewport={"width": 1280, "height": 960})
+            page = context.new_page()
             try:
                 tour(page, server.url, out)
+                phone(browser, context, server.url, out)
             finally:
                 browser.close()
     finally:

@@ -19,7 +19,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-SLOW_MS = 240_000  # the first answer loads the embedding model on a busy 2-core machine
+SLOW_MS = 480_000  # the first answer loads the embedding model on a busy (load 15 on 2 cores) machine
 QUESTION = "How do I create a pet? Also $ref & ?limit=10&offset=0"
 
 # Anything the hostile spec could have done: run script, fire onerror, or leave a live javascript: link.
@@ -54,8 +54,9 @@ def app_server(tmp_path):
 
 
 def _upload(page, specs: list[str], dialogs: list[str]) -> None:
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(specs)
+    page.get_by_test_id("stMainBlockContainer").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(specs)
     sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Indexed 2 of 2 file(s)").click(timeout=SLOW_MS)  # the finished report, collapsed
     sidebar.get_by_text("Twilio - Frontline 1.0.0: 2 operations").wait_for(timeout=SLOW_MS)
     sidebar.get_by_text("1.0.0: 2 operations, 0 schemas").wait_for(timeout=SLOW_MS)
     assert sidebar.get_by_text("Hostile Pets <script>alert(1)</script>", exact=False).count() >= 1
@@ -100,7 +101,7 @@ def _reload(page) -> None:
 
 
 def _explore_hostile(page, base_url: str, dialogs: list[str]) -> None:
-    page.goto(f"{base_url}/explorer?{page.url.split('?', 1)[1]}")
+    page.goto(f"{base_url}/explorer")
     search = page.get_by_label("Search operations")
     search.fill("create a pet")
     search.press("Enter")
@@ -127,7 +128,6 @@ def test_upload_ask_and_hostile_spec_stays_inert(app_server, tmp_path):
             page.goto(app_server.url)
             page.get_by_role("heading", name="Ask your APIs").wait_for(timeout=60_000)
             print(f"first render {time.perf_counter() - started:.1f} s after the page was requested")
-            assert "sid=" in page.url  # the session id is kept in the URL
             _upload(page, specs, dialogs)
             answer = _ask(page, dialogs)
             _feedback_and_export(page, answer)

@@ -1,4 +1,5 @@
-"""A library with real Stripe and Kubernetes specs, indexed once per test session through the CLI."""
+"""Libraries of real specs, each indexed once per test session through the CLI and shared by every test
+that reads it (indexing is the slow part; no test embeds the same specs twice)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,38 @@ def big_library(tmp_path_factory):
     k8s = shared("specs", "kubernetes_swagger.json")
     assert main(["--data-dir", str(data), "index", str(stripe), str(k8s)]) == 0
     return data
+
+
+# A session library is indexed in the setup of whichever test needs it first, so those tests allow for it.
+INDEX_TIMEOUT_S = 1500
+
+
+def _index(data, files) -> None:
+    assert main(["--data-dir", str(data), "index", *map(str, files)]) == 0
+
+
+@pytest.fixture(scope="session")
+def format_library(tmp_path_factory):
+    """Index every Twilio file, a Postman collection, a GraphQL schema and a multi-file archive once."""
+    twilio = sorted(shared("specs", "twilio").glob("*.json"))
+    wise = shared("postman", "wise_all_endpoints.json")
+    swapi = shared("graphql", "swapi_schema.graphql")
+    digitalocean = shared("specs", "digitalocean_specification.tar.gz")
+    data = tmp_path_factory.mktemp("formats") / "lib"
+    files = [*twilio, wise, swapi, digitalocean]
+    _index(data, files)
+    return {"data": str(data), "files": files, "twilio": twilio, "wise": wise, "swapi": swapi,
+            "digitalocean": digitalocean}
+
+
+@pytest.fixture(scope="session")
+def remaining_library(tmp_path_factory):
+    """Index the shared specs no other session library holds: Discord, OpenAI, Artsy and GitHub's GraphQL."""
+    files = [shared("specs", "discord_openapi.json"), shared("specs", "openai_openapi.yaml"),
+             shared("graphql", "artsy_metaphysics_schemaV2.graphql"), shared("graphql", "github_schema.graphql")]
+    data = tmp_path_factory.mktemp("remaining") / "lib"
+    _index(data, files)
+    return {"data": str(data), "files": files}
 
 
 def search_paths(capsys, data, query: str, k: int = 5, *extra: str) -> list[str]:

@@ -1,13 +1,19 @@
-"""Every format indexes into one library, and no file displaces another (issue 3's 'inspects and indexes')."""
+"""Every format indexes into one library, and no file displaces another (issue 3's 'inspects and indexes').
+
+The library is indexed once per test session (`format_library` in conftest); each test reads it.
+"""
 
 from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import shared
-from tests.e2e.conftest import run_cli
+from tests.e2e.conftest import INDEX_TIMEOUT_S, run_cli
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+pytestmark = pytest.mark.timeout(INDEX_TIMEOUT_S)
 
 
 def raw_count(path) -> int:
@@ -21,21 +27,29 @@ def postman_requests(node) -> int:
     return sum(postman_requests(i["item"]) if "item" in i else 1 for i in node)
 
 
-def test_every_twilio_file_plus_postman_graphql_and_multifile_in_one_library(tmp_path, capsys):
-    twilio = sorted(shared("specs", "twilio").glob("*.json"))
-    wise = shared("postman", "wise_all_endpoints.json")
-    swapi = shared("graphql", "swapi_schema.graphql")
-    digitalocean = shared("specs", "digitalocean_specification.tar.gz")
-    data = str(tmp_path / "lib")
-    files = [str(p) for p in [*twilio, wise, swapi, digitalocean]]
-    code, out, _ = run_cli(capsys, "--data-dir", data, "index", *files)
-    assert code == 0, out
-    listed = json.loads(run_cli(capsys, "--data-dir", data, "list", "--json")[1])
-    assert len(listed) == len(files)  # nothing replaced another file with the same title and version
-    by_source = {a["source"]: a for a in listed}
+def _listed(capsys, lib) -> dict[str, dict]:
+    capsys.readouterr()
+    listed = json.loads(run_cli(capsys, "--data-dir", lib["data"], "list", "--json")[1])
+    return {a["source"]: a for a in listed}
+
+
+def test_no_file_replaces_another_with_the_same_title_and_version(format_library, capsys):
+    by_source = _listed(capsys, format_library)
+    assert len(by_source) == len(format_library["files"])
+
+
+def test_operation_counts_match_the_raw_files(format_library, capsys):
+    by_source = _listed(capsys, format_library)
+    twilio, wise = format_library["twilio"], format_library["wise"]
     assert sum(by_source[p.name]["operations"] for p in twilio) == sum(raw_count(p) for p in twilio)
     assert by_source[wise.name]["operations"] == postman_requests(json.loads(wise.read_text())["item"])
-    assert by_source[digitalocean.name]["operations"] > 600
-    assert by_source[swapi.name]["format"] == "graphql" and by_source[swapi.name]["operations"] > 0
-    hits = json.loads(run_cli(capsys, "--data-dir", data, "search", "send an SMS message", "--json")[1])["hits"]
+    assert by_source[format_library["digitalocean"].name]["operations"] > 600
+    swapi = by_source[format_library["swapi"].name]
+    assert swapi["format"] == "graphql" and swapi["operations"] > 0
+
+
+def test_search_across_formats_finds_twilio_messages(format_library, capsys):
+    capsys.readouterr()
+    hits = json.loads(run_cli(capsys, "--data-dir", format_library["data"], "search", "send an SMS message",
+                              "--json")[1])["hits"]
     assert any(h["path"] and "Messages" in h["path"] for h in hits)

