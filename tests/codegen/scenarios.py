@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from src.rag.codegen import build_request
 from src.rag.codegen.auth import AuthKind
 from src.rag.codegen.request import BodyKind, RequestModel
-from src.rag.codegen.wire import query_pairs
+from src.rag.codegen.wire import UPLOAD_NAME, query_pairs
 from src.rag.types import ApiSpec, AuthScheme, Operation, Parameter, RequestBody, SchemaField, SpecFormat
 from tests.codegen import sample_specs as specs
 from tests.codegen.conftest import Received
@@ -125,11 +125,19 @@ def _check_auth(got: Received, model: RequestModel) -> None:
         assert f"{auth.name}={SECRETS[auth.env]}" in [c.strip() for c in got.headers["cookie"].split(";")]
 
 
-def _multipart(got: Received) -> list[tuple[str, str]]:
+def _multipart(got: Received) -> list[tuple[str, str, str]]:
     head = f"Content-Type: {got.headers['content-type']}\r\n\r\n".encode()
     message = BytesParser(policy=HTTP).parsebytes(head + got.body)
-    return [(part.get_param("name", header="content-disposition"), part.get_payload(decode=True).decode())
-            for part in message.iter_parts()]
+    return [(part.get_param("name", header="content-disposition"), part.get_payload(decode=True).decode(),
+             part.get_filename() or "") for part in message.iter_parts()]
+
+
+def upload_file(model: RequestModel, folder: Path) -> None:
+    """Write the local file the shell samples upload for a multipart file field (its placeholder text)."""
+    files = set(getattr(model, "files", ()))
+    for name, value in model.form if model.body_kind == BodyKind.MULTIPART else []:
+        if name in files:
+            (folder / UPLOAD_NAME).write_text(str(value), encoding="utf-8")
 
 
 def _check_body(got: Received, model: RequestModel) -> None:
@@ -144,7 +152,10 @@ def _check_body(got: Received, model: RequestModel) -> None:
         assert sorted(got.form().items()) == sorted(_pairs_dict(model.form).items())
     elif model.body_kind == BodyKind.MULTIPART:
         assert ctype.startswith("multipart/form-data"), ctype
-        assert sorted(_multipart(got)) == sorted((k, str(v)) for k, v in model.form)
+        # A file field arrives as a file part named upload.bin; every other field as a plain part.
+        files = set(getattr(model, "files", ()))
+        expected = [(k, str(v), UPLOAD_NAME if k in files else "") for k, v in model.form]
+        assert sorted(_multipart(got)) == sorted(expected)
     else:
         assert got.body.decode() == str(model.body)
         assert ctype.split(";")[0] == model.content_type, ctype

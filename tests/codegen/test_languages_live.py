@@ -13,7 +13,7 @@ import pytest
 from src.rag.codegen import SUPPORTED_LANGUAGES, generate_samples
 from tests.codegen.conftest import StandInApi
 from tests.codegen.runners import PARSED_ONLY, SCRIPT_RUNNERS, parse_powershell
-from tests.codegen.scenarios import NASTY, SCENARIOS, Scenario, assert_received
+from tests.codegen.scenarios import NASTY, SCENARIOS, Scenario, assert_received, upload_file
 
 EXECUTED = ("curl", "python", "javascript", "typescript", "go", "java", "csharp", "php", "ruby", "httpie")
 
@@ -41,6 +41,7 @@ def _run(language: str, code: str, api: StandInApi, compiled: dict, tmp_path: Pa
 @pytest.mark.parametrize("language", EXECUTED)
 def test_sample_sends_the_request_the_spec_describes(language, scenario, shared_api, compiled, tmp_path):
     code = _code(scenario, language, shared_api)
+    upload_file(scenario.model(shared_api.base_url), tmp_path)
     output = _run(language, code, shared_api, compiled, tmp_path)
     assert_received(shared_api.only(), scenario.model(shared_api.base_url))
     assert '"ok"' in output, "the sample must print the response"

@@ -12,7 +12,7 @@ from src.rag.codegen.auth import AuthKind
 from src.rag.codegen.literals import go_lit, go_map, go_str
 from src.rag.codegen.request import BodyKind, RequestModel
 from src.rag.codegen.ts_types import interface, type_name
-from src.rag.codegen.wire import body_content_type, path_text, query_pairs
+from src.rag.codegen.wire import UPLOAD_NAME, body_content_type, path_text, query_pairs
 
 # HTTPie reads `name=value`, `name:=json`, `name==value` and `Name:value`; only plain names can be items.
 _HTTPIE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -65,7 +65,8 @@ def csharp_context(model: RequestModel) -> dict[str, Any]:
     query = bool(model.query) or auth == AuthKind.QUERY
     names |= {"System.Collections.Generic"} if query or kind == "form" else set()
     names |= {"System.Net.Http.Headers"} if auth in (AuthKind.BEARER, AuthKind.BASIC) else set()
-    names |= {"System.Text"} if kind in ("json", "graphql", "raw") or auth == AuthKind.BASIC else set()
+    files = bool(getattr(model, "files", ()))
+    names |= {"System.Text"} if kind in ("json", "graphql", "raw") or auth == AuthKind.BASIC or files else set()
     return {"csharp_usings": sorted(names, key=lambda n: (n != "System", n)), "media_type": media_type(model)}
 
 
@@ -153,6 +154,9 @@ def _httpie_body(model: RequestModel, flags: list[str]) -> list[str]:
         fields = _items(pairs, "=")
         if kind == BodyKind.MULTIPART:
             flags.append("--multipart")
+            files = set(getattr(model, "files", ()))
+            if files:  # HTTPie uploads a file field from the local file of that name
+                return [q.sh(_escape_key(k) + ("@" + UPLOAD_NAME if k in files else "=" + v)) for k, v in pairs]
             return fields if fields is not None else [q.sh(_escape_key(k) + "=" + v) for k, v in pairs]
         if fields is not None:
             flags.append("--form")

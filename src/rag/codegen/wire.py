@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from src.rag.codegen.request import BodyKind, RequestModel
 from src.rag.codegen.values import form_scalar
 
 # Characters a URL path may hold as they are; anything else in a spec path is percent-encoded.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+# The file name a multipart sample gives a file field (the shell samples upload a local file of that name).
+UPLOAD_NAME = "upload.bin"
 
 
 def path_text(text: str) -> str:
@@ -50,16 +52,22 @@ def wire(model: RequestModel) -> dict[str, Any]:
         else:
             url.append((text, var))
     kind = model.body_kind.value
+    files = set(getattr(model, "files", ()))
     json_body = model.body_kind == BodyKind.JSON
     return {
         "kind": "graphql" if model.graphql else kind,
         "url_pieces": url,
-        "path_values": [(v.var, str(form_scalar(v.value))) for v in model.path_vars],
+        # These samples percent-encode path values when they run, so a value that arrives encoded already
+        # (one the user typed) is decoded first rather than encoded twice.
+        "path_values": [(v.var, unquote(str(form_scalar(v.value)))) for v in model.path_vars],
         "query_pairs": query_pairs(model),
         "spec_headers": list(model.headers),
         "content_type": body_content_type(model),
         "json_text": json.dumps(model.body, indent=2, ensure_ascii=True, default=str) if json_body else "",
         "form_pairs": [(k, str(v)) for k, v in model.form],
+        # Multipart fields that are files: sent as a file part named upload.bin holding the placeholder text.
+        "form_parts": [(k, str(v), k in files) for k, v in model.form],
+        "upload_name": UPLOAD_NAME,
         "raw_text": str(model.body) if model.body_kind == BodyKind.RAW else "",
         "gql_query": str(model.body["query"]) if model.graphql else "",
         "gql_variables": model.body["variables"] if model.graphql else {},
