@@ -60,6 +60,8 @@ class Planner:
     def plan(self, question: str, hits: Sequence[Hit]) -> tuple[PlanStep, ...]:
         """Return the ordered calls that answer the question (one step for a one-call question; empty if none fits)."""
         ops = [h for h in hits if h.kind == ChunkKind.OPERATION and h.method and h.path]
+        if not ops and hits:  # the top hits are schemas or docs: ask the ranker for operations only
+            ops = [h for h in self.search(question, hits[0].api) if h.method and h.path]
         if not ops:
             return ()
         api = ops[0].api
