@@ -14,7 +14,8 @@ evict expose finalize fork give grant hook invite kick lift mute pin poll price 
 refresh rotate save scale set skip star submit tag tell unban unpin unstar upload make start stop end open
 """.split())
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)")
-_ALWAYS = re.compile(r"\s*,?\s*\b(?:and then|then|after that|afterwards|finally|lastly|and also)\b[,:]?\s+", re.IGNORECASE)
+_ALWAYS = re.compile(r"\s*,?\s*\b(?:and then|then|after that|afterwards|finally|lastly|and also)\b[,:]?\s+",
+                     re.IGNORECASE)
 _MAYBE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s+-\s+|:\s+", re.IGNORECASE)
 _HEADING = re.compile(r"^(?P<head>[^:]{3,120}):\s+(?P<body>.+)$", re.DOTALL)
 _LIST_ITEM = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)\s*")

@@ -11,7 +11,8 @@ from src.rag.textutil import singular
 from src.rag.verify import find_endpoint_mentions
 
 LANGUAGES = re.compile(r"\b(python|javascript|js|node|typescript|curl|bash|shell)\b", re.IGNORECASE)
-_SUBSTITUTE = re.compile(r"^\s*(?:and|but|ok|okay|now|also)?\s*(?:,\s*)?(?:what|how)?\s*(?:about|same for|the same for|for|and for)"
+_SUBSTITUTE = re.compile(r"^\s*(?:and|but|ok|okay|now|also)?\s*(?:,\s*)?(?:what|how)?\s*"
+                         r"(?:about|same for|the same for|for|and for)"
                          r"\s+(?P<noun>[^?]+?)\s*\??\s*$", re.IGNORECASE)
 _REFERS = re.compile(r"\b(it|its|them|they|that|those|this|these|again|too|as well)\b", re.IGNORECASE)
 _LISTING = {"list", "show", "find", "search"}
