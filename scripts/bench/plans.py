@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from src.rag.service import Assistant  # noqa: E402
 
 QUESTIONS = SHARED / "devset" / "userstyle" / "questions.json"
 DIALOGUES = Path(__file__).resolve().parents[2] / "tests" / "data" / "followups.json"
-DEFAULT_DATA = Path(os.environ.get("APIASSIST_BENCH_CACHE", Path.home() / ".cache" / "apiassist" / "userstyle"))
+DEFAULT_DATA = Path.home() / ".cache" / "apiassist" / "userstyle"
 DO_ROOT = "specification/DigitalOcean-public.v2.yaml"
 
 

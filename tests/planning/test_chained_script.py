@@ -114,3 +114,19 @@ def test_each_step_also_has_its_own_samples(music):
     labels = [c.label for c in answer.code]
     assert any(lbl.startswith("Step 1:") for lbl in labels) and any(lbl.startswith("Step 2:") for lbl in labels)
     assert "volume_percent" in _chain(answer) and "60" in _chain(answer)
+
+
+def test_bodies_the_chain_sends_validate_against_the_request_schemas(music, canned_api, tmp_path):
+    from tests.planning.music_spec import music_spec_bytes
+    from tests.planning.raw_schemas import RawSpec, body_validator
+
+    assistant, _ = music
+    answer = assistant.ask("create a playlist called 'Road trip', then add tracks to it")
+    _run_chain(_chain(answer), canned_api.base_url + "/v1", tmp_path)
+    spec_file = tmp_path / "tune.json"
+    spec_file.write_bytes(music_spec_bytes())
+    raw = RawSpec(spec_file)
+    for step, received in zip(answer.plan, canned_api.received, strict=True):
+        validator = body_validator(raw, step.pointer, "application/json")
+        assert validator is not None
+        assert not list(validator.iter_errors(received.json())), (step.key, received.json())

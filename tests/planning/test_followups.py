@@ -13,7 +13,10 @@ PLAYLIST = [("user", "how do I add items to a playlist?"),
 
 
 def test_undo_asks_the_previous_question_with_the_opposite_action():
-    assert resolve_follow_up("remove them again", *(t[1] for t in PLAYLIST)) == "how do I remove items from a playlist?"
+    resolved = resolve_follow_up("remove them again", *(t[1] for t in PLAYLIST))
+    # the previous answer's endpoint names the resource; the same path with DELETE is what "remove" means
+    assert resolved.startswith("how do I remove items from a playlist? (")
+    assert "DELETE /playlists/{playlist_id}/tracks" in resolved
 
 
 def test_language_switch_asks_the_previous_question_again():
@@ -22,7 +25,7 @@ def test_language_switch_asks_the_previous_question_again():
 
 def test_other_resource_takes_the_place_of_the_previous_operations_resource():
     history = [("user", "How do I list charges?"), ("assistant", "### `GET /v1/charges` — List all charges")]
-    assert condense_heuristic("and for refunds?", history) == "How do I list refunds?"
+    assert condense_heuristic("and for refunds?", history) == "How do I list refunds? (GET /v1/refunds)"
 
 
 def test_a_new_question_is_left_alone():

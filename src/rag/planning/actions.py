@@ -14,7 +14,8 @@ evict expose finalize fork give grant hook invite kick lift mute pin poll price 
 refresh rotate save scale set skip star submit tag tell unban unpin unstar upload make start stop end open
 """.split())
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=\S)")
-_ALWAYS = re.compile(r"\s*,?\s*\b(?:and then|then|after that|afterwards|finally|lastly|and also)\b[,:]?\s+", re.IGNORECASE)
+_ALWAYS = re.compile(r"\s*,?\s*\b(?:and then|then|after that|afterwards|finally|lastly|and also)\b[,:]?\s+",
+                     re.IGNORECASE)
 _MAYBE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s+-\s+|:\s+", re.IGNORECASE)
 _HEADING = re.compile(r"^(?P<head>[^:]{3,120}):\s+(?P<body>.+)$", re.DOTALL)
 _LIST_ITEM = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)\s*")
@@ -22,6 +23,8 @@ _LIST_ITEM = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)\s*")
 _STATE = re.compile(r"\b(already|existing|exists?|i have|i got|i know|is leaving|failed|stuck|keeps|by mistake|"
                     r"is capped|stopped|(?:don'?t|do not|dont) (?:know|have))\b", re.IGNORECASE)
 MAX_ACTIONS = 4
+# "(DELETE /files/{id}, GET /files)": calls a resolved follow-up names for the ranker, not actions asked
+_ENDPOINT_LIST = re.compile(r"\s*\((?:\s*,?\s*(?:GET|POST|PUT|PATCH|DELETE)\s+/[^,()]*)+\)")
 _ARTICLE = re.compile(r"^\s*(?:a|an|another|one more)\s+\w", re.IGNORECASE)
 _MAKING = {"create", "make", "add", "set", "open", "start", "register", "build"}
 
@@ -33,7 +36,7 @@ def split_actions(question: str) -> list[str]:
     after it; a bare list of nouns after a colon ("deployment, service and ingress") becomes one
     "create" action each; sentences that only describe the situation are dropped.
     """
-    text = " ".join(question.split())
+    text = _ENDPOINT_LIST.sub("", " ".join(question.split())).strip()
     match = _HEADING.match(text)
     if match:
         items = [i.strip(" .?!") for i in _LIST_ITEM.split(match["body"]) if i.strip(" .?!")]
@@ -114,11 +117,16 @@ _METHODS_FOR = (
 )
 
 
+def methods_for(verb: str) -> set[str]:
+    """Return the HTTP methods that can do what a verb asks (every method for a verb not known)."""
+    for methods, verbs in _METHODS_FOR:
+        if verb in verbs.split():
+            return set(methods)
+    return {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+
 def method_fits(action: str, method: str) -> bool:
     """Tell whether an HTTP method can do what the action's first verb asks (unknown verbs allow any)."""
     words = re.findall(r"[a-z]+", action.lower())
     verb = next((w for w in words[:3] if w in VERBS or w in {"new", "which", "what"}), "")
-    for methods, verbs in _METHODS_FOR:
-        if verb and verb in verbs.split():
-            return method.upper() in methods
-    return True
+    return not verb or method.upper() in methods_for(verb)

@@ -11,9 +11,11 @@ from src.rag.textutil import singular
 from src.rag.verify import find_endpoint_mentions
 
 LANGUAGES = re.compile(r"\b(python|javascript|js|node|typescript|curl|bash|shell)\b", re.IGNORECASE)
-_SUBSTITUTE = re.compile(r"^\s*(?:and|but|ok|okay|now|also)?\s*(?:,\s*)?(?:what|how)?\s*(?:about|same for|the same for|for|and for)"
+_SUBSTITUTE = re.compile(r"^\s*(?:and|but|ok|okay|now|also)?\s*(?:,\s*)?(?:what|how)?\s*"
+                         r"(?:about|same for|the same for|for|and for)"
                          r"\s+(?P<noun>[^?]+?)\s*\??\s*$", re.IGNORECASE)
 _REFERS = re.compile(r"\b(it|its|them|they|that|those|this|these|again|too|as well)\b", re.IGNORECASE)
+_LISTING = {"list", "show", "find", "search"}
 _UNDO_PREPOSITION = {"remove", "delete", "detach", "unpin", "purge", "revoke", "drop"}
 
 
@@ -30,12 +32,61 @@ def resolve_follow_up(question: str, previous: str, previous_answer: str) -> str
     if LANGUAGES.search(question) and len(words) <= 6 and not _verb(words):
         return previous
     match = _SUBSTITUTE.match(question)
+    endpoint = endpoints[0] if endpoints else ""
     if match and not _verb(words[:1]) and not re.search(r"\bones?\b", match["noun"], re.IGNORECASE):
-        return swap_resource(previous, endpoints[0] if endpoints else "", match["noun"].strip())
+        noun = match["noun"].strip()
+        return with_endpoints(swap_resource(previous, endpoint, noun), sibling_endpoints(endpoint, noun))
     verb = _verb(words)
     if verb and _REFERS.search(question):
-        return swap_action(previous, verb)
+        return with_endpoints(swap_action(previous, verb), related_endpoints(endpoint, verb))
     return ""
+
+
+def with_endpoints(question: str, endpoints: Sequence[str]) -> str:
+    """Name the calls the follow-up most likely means, so the ranker's exact-match rule can find them."""
+    return f"{question} ({', '.join(endpoints)})" if endpoints else question
+
+
+def related_endpoints(endpoint: str, verb: str) -> list[str]:
+    """Return the calls on the previous call's resource that do ``verb``: its item path, or a verb sub-path."""
+    method, _, path = endpoint.partition(" ")
+    if not path:
+        return []
+    from src.rag.planning.actions import methods_for
+
+    item = path if path.rstrip("/").endswith("}") else path.rstrip("/") + "/{id}"
+    collection = re.sub(r"/\{[^}]+\}$", "", path)
+    out = []
+    for m in sorted(methods_for(verb)):
+        if m == "GET":
+            out += [f"GET {collection}"] if verb in _LISTING else [f"GET {item}", f"GET {collection}"]
+        elif m == "POST" and "DELETE" in methods_for(verb):
+            out.append(f"POST {item}/{verb}")  # an undo done by POST is an action sub-path ("/cancel")
+        else:
+            out += [f"{m} {item}"] + ([f"POST {item}/{verb}"] if m == "POST" else [])
+        if m == "DELETE" and item != path:
+            out.append(f"DELETE {path}")  # some APIs remove items by DELETE on the collection they were added to
+    return list(dict.fromkeys(o for o in out if o.split(" ", 1) != [method, path]))
+
+
+def sibling_endpoints(endpoint: str, noun: str) -> list[str]:
+    """Return the previous call with its resource segment replaced by the new resource ("refunds" for "charges")."""
+    method, _, path = endpoint.partition(" ")
+    segments = path.split("/")
+    literal = [i for i, seg in enumerate(segments) if seg and "{" not in seg]
+    if not literal:
+        return []
+    words = re.findall(r"[a-z0-9]+", noun.lower())
+    old = segments[literal[-1]]
+    stem, dot, ext = old.partition(".")
+    capital = stem[:1].isupper()  # keep the path's own style: Twilio's `Calls.json` → `Messages.json`
+    out = []
+    for slug in dict.fromkeys(("_".join(words), "-".join(words), "".join(words))):
+        slug = "".join(w.capitalize() for w in words) if capital else slug
+        swapped = segments[:]
+        swapped[literal[-1]] = slug + (dot + ext if dot else "")
+        out.append(f"{method} {'/'.join(swapped)}")
+    return list(dict.fromkeys(out))
 
 
 def _verb(words: Sequence[str]) -> str:

@@ -25,14 +25,14 @@ _LACKING = re.compile(r"\b(don'?t|do not|doesn'?t|dont) (know|have)\b|\bnot (its
                       r"\bonly (have|know)\b|\bwithout (the|its|an?) (id|sid)\b|\bby (name|email|number|username)\b",
                       re.IGNORECASE)
 # "every active subscription", "the member whose name…": that resource is found by listing.
-_EVERY = re.compile(r"\b(?:every|each|all(?: of)?(?: the| my| their)?)\s+([a-z-]+(?:\s+(?!(?:a|an|the|that|they|in|of|for|from|to)\b)[a-z-]+)?)",
-                    re.IGNORECASE)
-_LOCAL_FILE = re.compile(r"\b[\w-]+\.(?:jsonl|json|csv|pdf|png|jpe?g|txt|mp3|wav|zip)\b|\b(?:my|the|a)\s+(?:pdf|jsonl|csv)\b",
-                         re.IGNORECASE)
+_EVERY = re.compile(r"\b(?:every|each|all(?: of)?(?: the| my| their)?)\s+"
+                    r"([a-z-]+(?:\s+(?!(?:a|an|the|that|they|in|of|for|from|to)\b)[a-z-]+)?)", re.IGNORECASE)
+_LOCAL_FILE = re.compile(r"\b[\w-]+\.(?:jsonl|json|csv|pdf|png|jpe?g|txt|mp3|wav|zip)\b"
+                         r"|\b(?:my|the|a)\s+(?:pdf|jsonl|csv)\b", re.IGNORECASE)
 _WHOSE = re.compile(r"\b([a-z]+)\s+whose\b", re.IGNORECASE)
 # "the last 50 messages", "last month's invoice", "the newest charge": found by listing and picking.
-_RECENT = re.compile(r"\b(?:last|latest|newest|oldest|most recent|recent)\s+(?:\d+\s+|month'?s?\s+|week'?s?\s+|year'?s?\s+)?([a-z]+)",
-                     re.IGNORECASE)
+_RECENT = re.compile(r"\b(?:last|latest|newest|oldest|most recent|recent)\s+"
+                     r"(?:\d+\s+|month'?s?\s+|week'?s?\s+|year'?s?\s+)?([a-z]+)", re.IGNORECASE)
 
 
 @dataclass
@@ -60,6 +60,8 @@ class Planner:
     def plan(self, question: str, hits: Sequence[Hit]) -> tuple[PlanStep, ...]:
         """Return the ordered calls that answer the question (one step for a one-call question; empty if none fits)."""
         ops = [h for h in hits if h.kind == ChunkKind.OPERATION and h.method and h.path]
+        if not ops and hits:  # the top hits are schemas or docs: ask the ranker for operations only
+            ops = [h for h in self.search(question, hits[0].api) if h.method and h.path]
         if not ops:
             return ()
         api = ops[0].api
