@@ -23,7 +23,8 @@ from pathlib import Path
 
 from common import REPO, SHARED, print_table, write_json
 
-SPECS = ("twilio_accounts_v1.json", "twilio_bulkexports_v1.json", "twilio_content_v2.json")
+SPECS = ("twilio_accounts_v1.json", "twilio_bulkexports_v1.json", "twilio_content_v2.json",
+         "twilio_chat_v3.json")  # 30 operations between them
 ENDPOINT = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE)\s+(/[\w{}/.\-]*)")
 
 
@@ -78,7 +79,8 @@ def ask_both(assistant, router, question: str) -> dict:
     flagged = [n for n in named if any(n in u for u in answer.unverified)]
     return {"question": question, "prompt_tokens": prompt, "ttft_s": first or total, "total_s": total,
             "completion_tokens": written, "tokens_per_s": written / max(1e-6, total - (first or total)),
-            "offline_s": offline_s, "degraded": answer.degraded, "named": len(named), "unverified": len(flagged)}
+            "offline_s": offline_s, "degraded": answer.degraded, "named": len(named), "unverified": len(flagged),
+            "unverified_refs": len(answer.unverified)}
 
 
 def abandoned(server, assistant, question: str) -> dict:
@@ -146,7 +148,9 @@ def report(timed: list[dict], all_rows: list[dict], leaves: list[dict], boot_s: 
           f"total {med['total_s'] / med['offline_s']:.0f}x; max total {max(r['total_s'] for r in timed):.1f} s, "
           f"degraded {sum(r['degraded'] for r in timed)}/{len(timed)}")
     print(f"unverified: {flagged}/{named} named endpoints ({flagged / max(1, named):.0%}) over {len(all_rows)} "
-          f"answers; answers with at least one: {sum(r['unverified'] > 0 for r in all_rows)}/{len(all_rows)}")
+          f"answers; answers with at least one unverified endpoint or pointer: "
+          f"{sum(r['unverified_refs'] > 0 for r in all_rows)}/{len(all_rows)} "
+          f"({sum(r['unverified_refs'] for r in all_rows)} references in all)")
     for leave in leaves:
         print(f"abandoned at the 1 s first-token deadline: client left after {leave['client_waited_s']:.1f} s, "
               f"server kept computing {leave['server_kept_computing_s']:.1f} s, retried while busy: "

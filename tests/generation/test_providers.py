@@ -56,6 +56,13 @@ def test_openai_usage_needs_stream_options(servers) -> None:
     assert server.requests[1].body["stream_options"] == {"include_usage": True}
 
 
+def test_answer_length_reaches_a_compatible_server_as_max_tokens(servers) -> None:
+    url, server = servers("openai")
+    run(build_provider(config_for(url, "openai", max_tokens=77)))
+    body = server.requests[0].body
+    assert body["max_tokens"] == 77 and "max_completion_tokens" not in body  # what llama.cpp servers read
+
+
 FAULTS = [
     # mode, error type, retryable, words in the message
     ("error500", ProviderError, True, "server error (HTTP 500)"),

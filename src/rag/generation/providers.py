@@ -28,6 +28,7 @@ from src.rag.types import Usage
 log = get_logger(__name__)
 # Local servers (llama.cpp, vLLM, LM Studio) accept any key, but the SDK refuses to start without one.
 _PLACEHOLDER_KEY = "not-needed"
+_OPENAI_HOST = "api.openai.com"
 
 
 def _to_langchain(messages: Sequence[ChatMessage]) -> list[Any]:
@@ -123,10 +124,14 @@ class OpenAIProvider(LangChainProvider):
         timeout = openai.Timeout(watchdog.read_timeout_s(), connect=cfg.connect_timeout_s)
         client = openai.DefaultHttpxClient(timeout=timeout, verify=shared_ssl_context(),
                                            event_hooks={"response": [watchdog.on_response]})
+        # The SDK sends OpenAI's newer `max_completion_tokens`, which llama.cpp, llama-cpp-python and
+        # other compatible servers ignore (the answer then runs to the context's end): send `max_tokens`.
+        limit = ({"max_tokens": cfg.max_tokens} if _OPENAI_HOST in cfg.base_url
+                 else {"extra_body": {"max_tokens": cfg.max_tokens}})
         model = ChatOpenAI(
             model=cfg.model, base_url=cfg.base_url, api_key=cfg.api_key or _PLACEHOLDER_KEY,
-            timeout=timeout, max_retries=0, temperature=cfg.temperature, max_tokens=cfg.max_tokens,
-            http_client=client, stream_usage=cfg.stream_usage, use_responses_api=False,
+            timeout=timeout, max_retries=0, temperature=cfg.temperature, http_client=client,
+            stream_usage=cfg.stream_usage, use_responses_api=False, **limit,
         )
         return model, client.close
 
