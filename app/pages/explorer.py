@@ -83,7 +83,7 @@ def operations_view(api: str, spec: ApiSpec) -> None:
         st.session_state[box] = linked
     chosen = st.selectbox("Operation", options=list(by_key), format_func=lambda k: _op_label(by_key[k]), key=box)
     st.query_params["op"] = chosen
-    render_operation(spec, by_key[chosen], flow=helper.dataflow(api))
+    render_operation(spec, by_key[chosen], flow=state.assistant().dataflow(api))
 
 
 def schemas_view(spec: ApiSpec) -> None:

@@ -22,7 +22,7 @@ from src.rag.integrity import LibraryCheck
 from src.rag.library import ApiInfo, Library
 from src.rag.originals import OriginalsStore
 from src.rag.planning.planner import Planner
-from src.rag.pipeline import AskPipeline, Ranking
+from src.rag.pipeline import AskPipeline, Ranking, plan_first
 from src.rag.ranking.ranker import LearnedRanker
 from src.rag.retrieval import HybridRetriever, SearchFilters
 from src.rag.search_index import SearchIndexManager
@@ -266,8 +266,9 @@ class Assistant:
         ranking = self.pipeline.rank(plan, context[0], filters, k, qvec) if qvec is not None else Ranking(plan, ())
         if self.settings.llm_chooses_endpoint and not router.offline_only:
             ranking = Ranking(plan, tuple(self._chooser(router).reorder(standalone, ranking.hits)))
-        offline = with_plan(self.pipeline.compose(question, ranking), self.planner.safe_plan(standalone, list(ranking.hits)),
-                            self.get_spec)
+        steps = self.planner.safe_plan(standalone, list(ranking.hits))
+        ranking = Ranking(plan, plan_first(ranking.hits, steps))  # the plan's calls lead the sources too
+        offline = with_plan(self.pipeline.compose(question, ranking, [s.key for s in steps]), steps, self.get_spec)
         hits = list(ranking.hits)
         final = None
         for event in router.stream(question, hits, offline, history, known=self.known_references()):

@@ -24,6 +24,7 @@ def compose_offline(
     *,
     min_score: float = 0.0,
     inline_code: bool = False,
+    steps: Sequence[str] | None = None,
 ) -> Answer:
     """Compose a cited Markdown answer from the retrieved hits and their specs.
 
@@ -34,12 +35,14 @@ def compose_offline(
         min_score: hits scoring below this count as not relevant.
         inline_code: also put the curl and Python samples into the Markdown (front ends that show
             ``Answer.code`` separately leave this off).
+        steps: the calls a planner chose (``METHOD /path``, in order); given, the composer renders them as
+            the steps (several) or the single answer (fewer) and picks no steps of its own.
     """
     relevant = [h for h in hits if h.score >= min_score]
     found = candidates(question, relevant, dict(specs))
     if not found:
         return _nothing_found(question, relevant, hits, specs)
-    steps = pick_steps(question, found)
+    steps = pick_steps(question, found) if steps is None else _planned(found, steps)
     chosen = steps or found[:1]
     code = tuple(s for i, c in enumerate(chosen) for s in _samples(c, i + 1 if steps else 0))
     parts = _steps_text(steps, code, inline_code) if steps else _single_text(found, code, inline_code)
@@ -50,6 +53,14 @@ def compose_offline(
     used = tuple(c.hit for c in chosen + others) + tuple(related)
     return Answer(question=question, text="\n\n".join(p for p in parts if p).strip() + "\n", sources=used,
                   code=code, provider=PROVIDER)
+
+
+def _planned(found: list[Candidate], keys: Sequence[str]) -> list[Candidate]:
+    """Return the candidates of a plan of several calls, in plan order (empty for a one-call plan)."""
+    if len(keys) < 2:
+        return []
+    by_key = {c.op.key: c for c in found}
+    return [by_key[k] for k in keys if k in by_key]
 
 
 def _samples(cand: Candidate, step: int) -> tuple[CodeSample, ...]:
