@@ -77,7 +77,7 @@ def test_the_assistant_puts_the_llm_choice_first_in_the_answer_and_its_sources(t
 
     url, srv = server(reply='{"choice": 2}')
     base = dict(data_dir=tmp_path / "data", llm_provider="openai", llm_base_url=url, llm_model="m",
-                llm_max_retries=0, llm_timeout_s=2.0)
+                llm_max_retries=0, llm_first_token_timeout_s=2.0)
     assistant = Assistant(Settings(**base, llm_chooses_endpoint=True))
     assert assistant.index_upload("tracker.json", projects_spec()).ok
     learned = [h for h in assistant.search("get the project with id 8841") if h.fits]
