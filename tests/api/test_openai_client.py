@@ -5,6 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 
+from src.rag.codegen import SUPPORTED_LANGUAGES
 from tests.api.conftest import API
 
 
@@ -28,7 +29,7 @@ def test_chat_completion_carries_sources_and_code_in_text_and_extra_field(client
     assert done.object == "chat.completion" and done.choices[0].finish_reason == "stop"
     assert "/v1/Exports/{ResourceType}/Jobs" in text and "### Sources" in text and "```python" in text
     assert extra["sources"][0]["path"] == "/v1/Exports/{ResourceType}/Jobs"
-    assert {c["language"] for c in extra["code"]} == {"curl", "python", "javascript"}
+    assert {c["language"] for c in extra["code"]} == set(SUPPORTED_LANGUAGES)
     assert done.usage.total_tokens == done.usage.prompt_tokens + done.usage.completion_tokens
 
 

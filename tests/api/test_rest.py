@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from src.rag.codegen import SUPPORTED_LANGUAGES
 from tests.api.conftest import API, UPLOAD_SPECS
 from tests.conftest import shared
 
@@ -83,10 +84,10 @@ def test_code_samples_in_chosen_languages(server) -> None:
     assert [s["language"] for s in two["samples"]] == ["python", "curl"]
     assert "/v1/Exports/" in two["samples"][1]["code"] and "curl" in two["samples"][1]["code"]
     assert [s["language"] for s in repeated["samples"]] == ["javascript", "python"]
-    assert {s["language"] for s in every["samples"]} == {"curl", "python", "javascript"}
+    assert {s["language"] for s in every["samples"]} == set(SUPPORTED_LANGUAGES)
     assert bad.status_code == 400
     assert bad.json()["error"] == {"type": "invalid_request", "message": "Code samples are not available in 'cobol': "
-                                                                         "choose one of curl, python, javascript."}
+                                                                         f"choose one of {', '.join(SUPPORTED_LANGUAGES)}."}
 
 
 def test_ask_as_json(server) -> None:
@@ -94,7 +95,7 @@ def test_ask_as_json(server) -> None:
         answer = client.post("/api/v1/ask", json={"question": "How do I create an export job?"}).json()
     assert JOBS.split(" ", 1)[1] in answer["answer"]
     assert f"{answer['sources'][0]['method']} {answer['sources'][0]['path']}" == JOBS
-    assert {c["language"] for c in answer["code"]} == {"curl", "python", "javascript"}
+    assert {c["language"] for c in answer["code"]} == set(SUPPORTED_LANGUAGES)
     assert answer["provider"] == "offline" and answer["degraded"] is False
 
 
