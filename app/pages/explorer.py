@@ -79,10 +79,11 @@ def operations_view(api: str, spec: ApiSpec) -> None:
     by_key = {o.key: o for o in ops}
     box = f"explorer_op_{api}_{tag}_{query.strip().lower()}"  # a new search shows its top hit
     linked = str(st.query_params.get("op", ""))
-    if linked in by_key and box not in st.session_state:
-        st.session_state[box] = linked
+    if linked in by_key and linked != st.session_state.get("explorer_op_linked"):
+        st.session_state[box] = linked  # a link from elsewhere; our own URL updates never override a search
     chosen = st.selectbox("Operation", options=list(by_key), format_func=lambda k: _op_label(by_key[k]), key=box)
     st.query_params["op"] = chosen
+    st.session_state["explorer_op_linked"] = chosen
     render_operation(spec, by_key[chosen])
 
 
