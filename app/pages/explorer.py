@@ -50,14 +50,13 @@ def _op_label(op: Operation) -> str:
 
 def _pick_api(apis) -> str:
     labels = {a.api: api_label(a) for a in apis}
+    options = list(labels)
     linked = str(st.query_params.get("api", ""))
-    if linked in labels and st.session_state.get("explorer_linked") != linked:
-        st.session_state["explorer_api"] = linked  # opened from a link such as the Library's "Explore"
-        st.session_state["explorer_linked"] = linked
-    api = st.selectbox("API", options=list(labels), format_func=labels.get, key="explorer_api")
+    # The link picks the starting choice (index, not session state, so the browser shows the same one).
+    start = options.index(linked) if linked in labels else 0
+    api = st.selectbox("API", options=options, index=start, format_func=labels.get, key="explorer_api")
     if st.query_params.get("api") != api:
         st.query_params["api"] = api  # the URL always names what is shown, so it can be shared
-    st.session_state["explorer_linked"] = api  # only a link from elsewhere overrides the choice
     return api
 
 
@@ -78,11 +77,14 @@ def operations_view(api: str, spec: ApiSpec) -> None:
     st.caption(f"{len(ops)} of {len(spec.operations)} operations")
     by_key = {o.key: o for o in ops}
     box = f"explorer_op_{api}_{tag}_{query.strip().lower()}"  # a new search shows its top hit
+    options = list(by_key)
     linked = str(st.query_params.get("op", ""))
-    if linked in by_key and box not in st.session_state:
-        st.session_state[box] = linked
-    chosen = st.selectbox("Operation", options=list(by_key), format_func=lambda k: _op_label(by_key[k]), key=box)
+    # A link from elsewhere picks the start; our own URL updates never override a new search's top hit.
+    external = linked in by_key and linked != st.session_state.get("explorer_op_shown")
+    chosen = st.selectbox("Operation", options=options, index=options.index(linked) if external else 0,
+                          format_func=lambda k: _op_label(by_key[k]), key=box)
     st.query_params["op"] = chosen
+    st.session_state["explorer_op_shown"] = chosen
     render_operation(spec, by_key[chosen], flow=state.assistant().dataflow(api))
 
 

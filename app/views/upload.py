@@ -24,7 +24,9 @@ def upload_box(key: str = "uploads", label: str = "Upload API specs") -> None:
         state.jobs().submit(state.owner(), f.name, f.getvalue())
         done.add(f.file_id)
     if new:
-        st.rerun()  # the progress panel is drawn before the uploader; show the new jobs there at once
+        # The page's own panel was drawn before these were queued: follow them right here until the
+        # next full run (a rerun now would race the uploader while further files are still arriving).
+        _live_panel()
 
 
 def ingest_panel() -> None:

@@ -194,6 +194,8 @@ def test_explorer_deep_link_opens_one_operation_and_the_url_follows_the_choice(n
     assert next(b for b in at.selectbox if b.label == "Operation").value == "POST /v1/Users/{Sid}"
     next(b for b in at.selectbox if b.label == "Operation").set_value("GET /v1/Users/{Sid}").run()
     assert at.query_params["op"] == ["GET /v1/Users/{Sid}"] or at.query_params["op"] == "GET /v1/Users/{Sid}"
+    at.text_input(key="explorer_query").set_value("update user").run()  # a new search shows its top hit
+    assert next(b for b in at.selectbox if b.label == "Operation").value == "POST /v1/Users/{Sid}"
 
 
 def test_explorer_search_lists_only_relevant_operations(new_app):

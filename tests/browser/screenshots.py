@@ -7,6 +7,7 @@ chat on a 390x844 phone screen. Needs Chromium at /usr/bin/chromium.
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -83,15 +84,16 @@ def tour(page, url: str, out: Path) -> None:
             page.get_by_label("Search operations").press("Enter")
             page.get_by_text("Update an existing frontline user").first.wait_for(timeout=60_000)
         shoot(page, out, f"{name}.png")
-        if name == "explorer":
-            try_it(page, out)
+    try_it(page, url, out)
 
 
-def try_it(page, out: Path) -> None:
-    """Send the open operation to the built-in mock and capture the response."""
+def try_it(page, url: str, out: Path) -> None:
+    """Open one operation by its deep link, send it to the built-in mock and capture the response."""
+    page.goto(f"{url}/explorer?api=twilio-frontline@1.0.0&op=GET%20/v1/Users/%7BSid%7D")
+    page.get_by_role("heading", name="Explorer").wait_for(timeout=60_000)
     page.get_by_role("tab", name="Try it").click()
-    page.get_by_role("button", name="Send request").click()
-    page.get_by_text("mock, composed from the spec").wait_for(timeout=60_000)
+    page.get_by_role("button", name=re.compile("Send request")).click()
+    page.get_by_text("mock, composed from the spec").wait_for(timeout=WAIT_MS)
     page.get_by_text("mock, composed from the spec").scroll_into_view_if_needed()
     shoot(page, out, "try-it.png")
 
