@@ -11,7 +11,10 @@ and scoped to the question's own API. The ranker is cross-validated: each spec (
 (SOCBench-D) is scored by a model trained without it. The out-of-scope questions in out_of_scope.json
 report how often the answer says nothing fits, and how often an in-scope question is wrongly refused.
 
-    .venv/bin/python scripts/bench/answers.py [--sets userstyle,socbench] [--socbench-rounds 1,2] [--no-cv]
+Plans (user-style, scoped to the question's API, cross-validated like the rest): coverage and precision of
+the multi-step plans, one-step plans for one-call questions, and the scripted follow-up dialogues.
+
+    .venv/bin/python scripts/bench/answers.py [--sets userstyle,socbench,plans] [--socbench-rounds 1,2] [--no-cv]
 """
 
 from __future__ import annotations
@@ -67,6 +70,32 @@ def run_userstyle(folds, scoped: bool) -> dict[str, dict[str, list[dict]]]:
     return out
 
 
+def run_plans(folds) -> dict:
+    """Score the plans per held-out spec and pool the counts; the follow-ups use the shipped ranker."""
+    from plans import DIALOGUES, followup_figures, plan_figures
+
+    assistant, _ = userstyle_library()
+    by_group: dict[str, list[dict]] = {}
+    for q in userstyle_questions():
+        by_group.setdefault(userstyle_group(q), []).append(q)
+    total = {"steps_questions": 0, "covered": 0.0, "good": 0.0, "plan_steps": 0, "single_questions": 0, "one": 0.0}
+    for group, questions in by_group.items():
+        folds.use(assistant, group)
+        f = plan_figures(assistant, questions)
+        total["steps_questions"] += f["steps_questions"]
+        total["covered"] += f["plan_coverage"] * f["steps_questions"]
+        total["good"] += f["plan_precision"] * f["plan_steps"]
+        total["plan_steps"] += f["plan_steps"]
+        total["single_questions"] += f["single_questions"]
+        total["one"] += f["single_one_step"] * f["single_questions"]
+    folds.use(assistant, None)
+    follow = followup_figures(assistant, json.loads(DIALOGUES.read_text()))
+    return {"plan coverage": round(total["covered"] / max(total["steps_questions"], 1), 3),
+            "plan precision": round(total["good"] / max(total["plan_steps"], 1), 3),
+            "one-step plans for one-call questions": round(total["one"] / max(total["single_questions"], 1), 3),
+            **{k: v for k, v in follow.items()}}
+
+
 def run_socbench(folds, rounds: tuple[int, ...]) -> dict[str, dict[str, list[dict]]]:
     """Score every SOCBench-D query in its own domain library; returns ranker -> round -> rows."""
     out: dict[str, dict[str, list[dict]]] = {r: {} for r in RANKERS}
@@ -114,7 +143,7 @@ def main() -> None:
     from folds import CrossValidatedRanker
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default="userstyle,socbench")
+    ap.add_argument("--sets", default="userstyle,socbench,plans")
     ap.add_argument("--no-cv", action="store_true", help="use the shipped ranker for every spec")
     ap.add_argument("--socbench-rounds", default="", help="comma-separated SOCBench-D rounds (default: all)")
     args = ap.parse_args()
@@ -135,6 +164,10 @@ def main() -> None:
               f"in-scope questions wrongly refused {report['out of scope']['in-scope wrongly refused']}")
     if "socbench" in wanted:
         report["socbench_d"] = table("SOCBench-D (each domain its own library)", run_socbench(folds, rounds))
+    if "plans" in wanted:
+        report["plans"] = run_plans(folds)
+        print("\nplans (user-style, scoped, cross-validated)")
+        print_table(["measure", "value"], [[k, v] for k, v in report["plans"].items()])
     print(f"\n{time.perf_counter() - started:.0f}s")
     print(f"wrote {write_json('answers.json', report)}")
 

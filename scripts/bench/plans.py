@@ -93,7 +93,7 @@ def plan_figures(assistant: Assistant, questions: list[dict], show: bool = False
                 print(f"PAD {q['id']}: {keys}", file=sys.stderr)
     return {"steps_questions": steps_n, "plan_coverage": covered_n / max(steps_n, 1),
             "plan_precision": good_steps / max(plan_steps, 1), "single_questions": singles,
-            "single_one_step": single_ok / max(singles, 1)}
+            "single_one_step": single_ok / max(singles, 1), "plan_steps": plan_steps}
 
 
 def followup_figures(assistant: Assistant, dialogues: list[dict], show: bool = False) -> dict:
