@@ -150,8 +150,9 @@ def test_no_retry_while_the_server_still_computes_the_abandoned_prompt(idle_serv
     wait_until_idle(idle_server)
     # It stayed the only chat request, and the busy probe was served only after that prompt was read.
     assert len(idle_server.since(mark, CHAT)) == 1
-    probes = idle_server.since(mark, '"GET /v1/models')
-    assert probes and probes[0][0] >= read_at
+    # The access log line is written after the reply, so wait for it rather than read the log at once.
+    probes = idle_server.wait_for(mark, '"GET /v1/models')
+    assert probes[0][0] >= read_at
     assert router.health()[0]["consecutive_failures"] == 1  # one user request, one failure
 
 
