@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
 import pytest
 
@@ -99,6 +101,16 @@ def test_ask_as_json(server) -> None:
     assert answer["provider"] == "offline" and answer["degraded"] is False
 
 
+def _logged(log: Path, request_id: str, last_event: str, timeout_s: float = 30) -> str:
+    """Return the server's log lines of one request, once its last event is written (after the reply ends)."""
+    end = time.monotonic() + timeout_s
+    while True:
+        logged = " ".join(line for line in log.read_text().splitlines() if request_id in line)
+        if last_event in logged or time.monotonic() > end:
+            return logged
+        time.sleep(0.1)
+
+
 def test_ask_streams_server_sent_events(server, serve_log) -> None:
     body = {"question": "How do I fetch a job?", "stream": True}
     with server.client(headers={"X-Request-ID": "sse-probe-3"}) as client, \
@@ -106,7 +118,7 @@ def test_ask_streams_server_sent_events(server, serve_log) -> None:
         assert resp.headers["content-type"].startswith("text/event-stream")
         assert resp.headers["x-request-id"] == "sse-probe-3"
         events = _sse(resp.read().decode())
-    logged = " ".join(line for line in serve_log.read_text().splitlines() if "sse-probe-3" in line)
+    logged = _logged(serve_log, "sse-probe-3", "http.request")
     assert "search.done" in logged and "http.request" in logged
     kinds = [kind for kind, _ in events]
     assert kinds[0] == "delta" and kinds[-1] == "answer" and set(kinds) == {"delta", "answer"}
