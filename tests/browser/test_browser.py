@@ -6,6 +6,7 @@ Screenshots land in tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -33,9 +34,18 @@ PROBE = """() => ({
 })"""
 
 
+def require_chromium() -> None:
+    """Skip (or, under CI, fail) when Debian's Chromium is not installed."""
+    if CHROMIUM.exists():
+        return
+    reason = f"Chromium not found at {CHROMIUM}; install it with `apt-get install -y chromium`"
+    if os.environ.get("CI"):
+        pytest.fail(reason + " (.ci/run installs it)", pytrace=False)
+    pytest.skip(reason)
+
+
 def _browser(playwright):
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}; install it with `apt-get install -y chromium`")
+    require_chromium()
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
 
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.browser.test_browser import ARGS, ARTIFACTS, CHROMIUM, SLOW_MS, app_server  # noqa: F401 (fixture)
+from tests.browser.test_browser import ARGS, ARTIFACTS, CHROMIUM, SLOW_MS, app_server, require_chromium  # noqa: F401 (fixture)
 from tests.conftest import shared
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
@@ -136,8 +136,7 @@ def _narrow(browser, context, url: str) -> None:
 
 def test_whole_journey_at_desktop_and_phone_widths(app_server):
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}; install it with `apt-get install -y chromium`")
+    require_chromium()
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 900})
