@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from src.core.errors import NotFound
+from src.rag.codegen import CHAIN_LABEL
 from src.rag.serialize import to_jsonable
 from src.rag.types import Answer, ApiSpec, ChunkKind, Operation
 
@@ -55,7 +56,8 @@ def operation_markdown(view: dict[str, Any]) -> str:
 
 def plan_view(answer: Answer) -> dict[str, Any]:
     """Return the plan of an answer as ordered steps: the planner's (`Answer.plan`) when it made one, else the
-    answer's operations in ranked order; each step carries its endpoint, pointer and code samples."""
+    answer's operations in ranked order; each step carries its endpoint, pointer and code samples, and
+    ``chain`` holds the scripts that run all the steps in order (one per language)."""
     planned = tuple(getattr(answer, "plan", None) or ())
     if planned:
         steps = [step.to_json() if hasattr(step, "to_json") else to_jsonable(step) for step in planned]
@@ -65,12 +67,18 @@ def plan_view(answer: Answer) -> dict[str, Any]:
                   "score": round(h.score, 6)}
                  for h in answer.sources if h.kind in (ChunkKind.OPERATION, ChunkKind.WEBHOOK) and h.method]
     code: dict[int, list[dict[str, str]]] = {}
+    chain = []
     for sample in answer.code:
-        code.setdefault(_step_of(sample.label), []).append({"language": sample.language, "code": sample.code})
+        entry = {"language": sample.language, "code": sample.code}
+        if sample.label.startswith(CHAIN_LABEL):
+            chain.append(entry)
+        else:
+            code.setdefault(_step_of(sample.label), []).append(entry)
     return {
         "task": answer.question, "source": "planner" if planned else "ranked",
         "steps": [{"step": n, **step, "code": code.get(n, code.get(0, []) if n == 1 else [])}
                   for n, step in enumerate(steps, start=1)],
+        "chain": chain,
         "answer": answer.text,
     }
 

@@ -50,3 +50,12 @@ def test_an_answer_with_a_plan_uses_the_planner_steps() -> None:
     assert view["source"] == "planner" and [s["method"] for s in view["steps"]] == ["GET", "POST"]
     assert view["steps"][0]["inputs"] == {"id": {}}
     assert plan_view(empty)["source"] == "ranked"
+
+
+def test_chained_scripts_are_listed_apart_from_the_steps() -> None:
+    chain = CodeSample("go", "package main", "Chained script: Go (net/http)")
+    planned = _PlannedAnswer(question="q", text="...", sources=SOURCES, code=CODE + (chain,),
+                             plan=(_Step("POST", "/jobs"), _Step("GET", "/jobs/{id}")))
+    view = plan_view(planned)
+    assert view["chain"] == [{"language": "go", "code": "package main"}]
+    assert all(c["code"] != "package main" for s in view["steps"] for c in s["code"])

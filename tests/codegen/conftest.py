@@ -34,10 +34,14 @@ class Received:
 
 @dataclass
 class StandInApi:
-    """The running server: its base URL and what it received."""
+    """The running server: its base URL and what it received.
+
+    The Nth request is answered with ``replies[N]`` (JSON), or ``{"ok": true}`` past the end of the list.
+    """
 
     base_url: str
     received: list[Received] = field(default_factory=list)
+    replies: list[object] = field(default_factory=list)
 
     def only(self) -> Received:
         """Return the single request received, failing if there was not exactly one."""
@@ -59,7 +63,8 @@ def _handler(api: StandInApi) -> type[BaseHTTPRequestHandler]:
                     body=self.rfile.read(length) if length else b"",
                 )
             )
-            payload = json.dumps({"ok": True}).encode()
+            n = len(api.received) - 1
+            payload = json.dumps(api.replies[n] if n < len(api.replies) else {"ok": True}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -105,8 +110,9 @@ def session_api() -> Iterator[StandInApi]:
 
 @pytest.fixture
 def shared_api(session_api: StandInApi) -> StandInApi:
-    """The session's stand-in API with nothing received yet."""
+    """The session's stand-in API with nothing received yet (and no replies scripted)."""
     session_api.received.clear()
+    session_api.replies.clear()
     return session_api
 
 

@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,8 @@ SECRETS = {
     "API_PASSWORD": "s3cret",
 }
 _BUILD_TIMEOUT = 600
+# Runs one program's code in a folder (with extra environment variables) and returns what it printed.
+Runner = Callable[..., str]
 
 
 def require(*tools: str) -> None:
@@ -42,19 +44,20 @@ def _env(home: Path) -> dict[str, str]:
             "LANG": "C.UTF-8", **SECRETS}
 
 
-def _run(argv: Sequence[str], cwd: Path, timeout: int = 60) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(list(argv), env=_env(cwd), cwd=cwd, capture_output=True, text=True, timeout=timeout,
+def _run(argv: Sequence[str], cwd: Path, timeout: int = 60,
+         extra: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(list(argv), env=_env(cwd) | dict(extra or {}), cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, f"{argv[0]} failed ({proc.returncode}): {(proc.stderr or proc.stdout)[-3000:]}"
     return proc
 
 
-def _script(name: str, *argv: str, needs: tuple[str, ...] = ()) -> Callable[[str, Path], str]:
-    def run(code: str, tmp_path: Path) -> str:
+def _script(name: str, *argv: str, needs: tuple[str, ...] = ()) -> Runner:
+    def run(code: str, tmp_path: Path, env: Mapping[str, str] | None = None) -> str:
         require(argv[0], *needs)
         script = tmp_path / name
         script.write_text(code, encoding="utf-8")
-        return _run([*argv, str(script)], tmp_path).stdout
+        return _run([*argv, str(script)], tmp_path, extra=env).stdout
     return run
 
 
@@ -87,10 +90,10 @@ class CompiledSamples:
             self._build(self.root, todo)
             self._built |= set(todo)
 
-    def run(self, code: str, tmp_path: Path) -> str:
-        """Run one sample (building it first when no batch did) and return its output."""
+    def run(self, code: str, tmp_path: Path, env: Mapping[str, str] | None = None) -> str:
+        """Run one sample (building it first when no batch did) with ``env`` added, and return its output."""
         self.prebuild([code])
-        return _run(self._command(self.root, "s" + _digest(code)), tmp_path).stdout
+        return _run(self._command(self.root, "s" + _digest(code)), tmp_path, extra=env).stdout
 
 
 def _go_build(root: Path, todo: dict[str, str]) -> None:
@@ -155,9 +158,14 @@ def compiled_runners(root: Path) -> dict[str, CompiledSamples]:
     }
 
 
-SCRIPT_RUNNERS: dict[str, Callable[[str, Path], str]] = {
+SCRIPT_RUNNERS: dict[str, Runner] = {
     "python": run_python, "curl": run_curl, "javascript": run_node, "php": run_php, "ruby": run_ruby,
     "httpie": run_httpie,
+}
+# The chained scripts of the shells pick response fields with jq, the shells' JSON tool.
+CHAIN_SCRIPT_RUNNERS: dict[str, Runner] = SCRIPT_RUNNERS | {
+    "curl": _script("chain.sh", "bash", needs=("curl", "jq")),
+    "httpie": _script("chain.sh", "bash", needs=("http", "jq")),
 }
 # Languages whose toolchain does not install from Debian or npm here: parsed by a real parser instead.
 PARSED_ONLY = ("powershell",)

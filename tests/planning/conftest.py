@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.codegen.conftest import stand_in_api  # noqa: F401 - the loopback stand-in API the chains run against
 from tests.planning.music_spec import music_spec_bytes
 
 

@@ -7,19 +7,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from src.core.errors import InputRejected
+from src.rag.codegen.chain import build_chain
 from src.rag.codegen.languages import ALIASES, LANGUAGES
-from src.rag.codegen.render import LABELS, render
+from src.rag.codegen.render import LABELS, render, render_chain
 from src.rag.codegen.request import PLACEHOLDER_BASE_URL, RequestModel, build_request
+from src.rag.planning.plan import PlanStep
 from src.rag.types import ApiSpec, CodeSample, Operation
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(LANGUAGES)
+# The label of a chained script starts with this, then names the language: "Chained script: Go (net/http)".
+CHAIN_LABEL = "Chained script"
 DEFAULT_LANGUAGES: tuple[str, ...] = SUPPORTED_LANGUAGES
 _ENDPOINT_LIKE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE)\s+/")
 
 __all__ = [
-    "DEFAULT_LANGUAGES", "LANGUAGES", "PLACEHOLDER_BASE_URL", "SUPPORTED_LANGUAGES", "RequestModel",
-    "arrange_samples", "build_request", "generate", "generate_samples", "parse_languages", "resolve_languages",
-    "sample_title",
+    "CHAIN_LABEL", "DEFAULT_LANGUAGES", "LANGUAGES", "PLACEHOLDER_BASE_URL", "SUPPORTED_LANGUAGES", "RequestModel",
+    "arrange_samples", "build_request", "chain_samples", "chained_script", "generate", "generate_samples",
+    "parse_languages", "resolve_languages", "sample_title",
 ]
 
 
@@ -39,6 +43,26 @@ def generate_samples(
     model = build_request(spec, op, base_url, values)
     title = sample_title(op)
     return tuple(CodeSample(lang, render(lang, model, title), LABELS[lang]) for lang in dict.fromkeys(wanted))
+
+
+def chain_samples(plan: Sequence[PlanStep], specs: Mapping[str, ApiSpec],
+                  languages: Sequence[str] = DEFAULT_LANGUAGES) -> tuple[CodeSample, ...]:
+    """Build one script per language that runs the plan's calls in order, each fed by the responses before it.
+
+    ``API_BASE_URL`` overrides the spec's server when a script runs; a plan none of whose calls is in its spec
+    gets no script.
+    """
+    wanted = dict.fromkeys(_language(name) for name in languages)
+    if not any(specs[s.api].operation(s.key) for s in plan):
+        return ()
+    chain = build_chain(plan, specs)
+    return tuple(CodeSample(lang, render_chain(lang, chain), f"{CHAIN_LABEL}: {LABELS[lang]}") for lang in wanted)
+
+
+def chained_script(plan: Sequence[PlanStep], specs: Mapping[str, ApiSpec], language: str = "python") -> str:
+    """Return the chained script of a plan in one language ('' when none of its calls is in its spec)."""
+    samples = chain_samples(plan, specs, [language])
+    return samples[0].code if samples else ""
 
 
 def generate(

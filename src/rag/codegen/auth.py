@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from src.rag.types import ApiSpec, AuthScheme, Operation
@@ -33,16 +34,37 @@ class AuthPlan:
     scheme: str = ""
 
 
+# A bearer token or API key needs one secret and one header, so samples prefer them over basic auth.
+_ORDER = [AuthKind.BEARER, AuthKind.HEADER, AuthKind.QUERY, AuthKind.COOKIE, AuthKind.BASIC]
+
+
 def plan_auth(spec: ApiSpec, op: Operation) -> AuthPlan | None:
     """Return the auth plan for ``op``: the simplest declared scheme, else a Postman Authorization header."""
+    plans = _declared(spec, op)
+    if plans:
+        return min(plans, key=lambda p: _ORDER.index(p.kind))
+    return _from_headers(op)
+
+
+def shared_auth(calls: Sequence[tuple[ApiSpec, Operation]]) -> AuthPlan | None:
+    """Return the simplest credential every call accepts (one script sends the same one on each call).
+
+    When the calls share no declared scheme, the first call's own choice is returned.
+    """
+    def same(plan: AuthPlan) -> tuple[str, str, str, str]:
+        return plan.kind.value, plan.env, plan.name, plan.env_password
+
+    accepted = [{same(p): p for p in _declared(spec, op)} for spec, op in calls]
+    common = [p for key, p in accepted[0].items() if all(key in other for other in accepted[1:])] if calls else []
+    if common:
+        return min(common, key=lambda p: _ORDER.index(p.kind))
+    return plan_auth(*calls[0]) if calls else None
+
+
+def _declared(spec: ApiSpec, op: Operation) -> list[AuthPlan]:
     names = op.security or spec.security or tuple(a.name for a in spec.auth_schemes)
     schemes = [s for s in (spec.auth_scheme(n) for n in names) if s is not None]
-    plans = [p for p in (_plan(s) for s in schemes) if p is not None]
-    if plans:
-        # A bearer token or API key needs one secret and one header, so samples prefer them over basic auth.
-        order = [AuthKind.BEARER, AuthKind.HEADER, AuthKind.QUERY, AuthKind.COOKIE, AuthKind.BASIC]
-        return min(plans, key=lambda p: order.index(p.kind))
-    return _from_headers(op)
+    return [p for p in (_plan(s) for s in schemes) if p is not None]
 
 
 def _plan(scheme: AuthScheme) -> AuthPlan | None:

@@ -68,6 +68,15 @@ def java_comment(text: Any, limit: int = 120) -> str:
     return re.sub(r"\\+(?=u)", lambda m: m.group(0) * 2, flat)
 
 
+# HttpClient sets these itself and refuses them as headers.
+_JAVA_RESTRICTED = {"host", "connection", "content-length", "expect", "upgrade"}
+
+
+def java_headers(headers: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """Return the headers Java's HttpClient lets a program set (it sets Host, Connection and the length itself)."""
+    return [(name, value) for name, value in headers if name.lower() not in _JAVA_RESTRICTED]
+
+
 def java_text_block(text: str, indent: int) -> str:
     """Return a Java text block holding ``text`` exactly (backslashes doubled, no triple quote left)."""
     body = text.replace("\\", "\\\\")

@@ -13,6 +13,7 @@ import jinja2
 from src.rag.codegen import quoting as q
 from src.rag.codegen import targets
 from src.rag.codegen.auth import AuthKind, AuthPlan
+from src.rag.codegen.chain import ChainModel, json_text
 from src.rag.codegen.languages import LANGUAGES
 from src.rag.codegen.request import BodyKind, RequestModel
 from src.rag.codegen.values import form_scalar
@@ -25,7 +26,6 @@ LABELS = {key: lang.label for key, lang in LANGUAGES.items()}
 _REQUESTS_VERBS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 # The local file a multipart sample uploads for a binary field.
 FILE_NAME = "upload.bin"
-_PLAIN_FORM_VALUE = re.compile(r"[A-Za-z0-9._~-]*")
 
 
 @cache
@@ -40,7 +40,9 @@ def _env(language: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(py=lambda v, indent=0: q.py_lit(v, indent), js=lambda v, indent=0: q.js_lit(v, indent),
-                       sh=q.sh, comment=q.comment, go_text=targets.go_text)
+                       sh=q.sh, comment=q.comment, go_text=targets.go_text, fstring=q.py_fstring_part,
+                       json=json_text)
+    env.tests["content_type"] = lambda name: str(name).lower() == "content-type"
     env.filters.update(LANGUAGES[language].filters)
     return env
 
@@ -62,6 +64,15 @@ def render(language: str, model: RequestModel, title: str) -> str:
 
 
 _SQUEEZABLE = {"python", "javascript", "typescript", "go", "php", "ruby", "powershell"}
+
+
+def render_chain(language: str, chain: ChainModel) -> str:
+    """Render the chained multi-step script of a plan for one language."""
+    lang = LANGUAGES[language]
+    context: dict[str, Any] = {"chain": chain, "auth": chain.auth}
+    for extra in lang.chain_extras:
+        context.update(extra(chain))
+    return _env(language).get_template(lang.chain_template).render(context).rstrip() + "\n"
 
 
 def _python(model: RequestModel) -> dict[str, Any]:
@@ -156,23 +167,9 @@ def _curl(model: RequestModel) -> dict[str, Any]:
         pieces.append(("?" + query, False))
     if auth and auth.kind == AuthKind.QUERY:
         pieces += [(("&" if query else "?") + quote(auth.name, safe="") + "=", False), (auth.env, True)]
-    lines = _curl_auth(auth) + ["-H " + q.sh(f"{n}: {v}") for n, v in model.headers] + _curl_body(model)
+    lines = targets.curl_auth(auth) + ["-H " + q.sh(f"{n}: {v}") for n, v in model.headers] + _curl_body(model)
     literal = "".join(t for t, is_var in pieces if not is_var)
     return {"sh_url": q.sh_concat(pieces), "curl_lines": lines, "globoff": bool(re.search(r"[\[\]{}]", literal))}
-
-
-def _curl_auth(auth: AuthPlan | None) -> list[str]:
-    if auth is None:
-        return []
-    if auth.kind == AuthKind.BEARER:
-        return ["-H " + q.sh_concat([("Authorization: Bearer ", False), (auth.env, True)])]
-    if auth.kind == AuthKind.BASIC:
-        return ["-u " + q.sh_concat([(auth.env, True), (":", False), (auth.env_password, True)])]
-    if auth.kind == AuthKind.HEADER:
-        return ["-H " + q.sh_concat([(auth.name + ": ", False), (auth.env, True)])]
-    if auth.kind == AuthKind.COOKIE:
-        return ["--cookie " + q.sh_concat([(auth.name + "=", False), (auth.env, True)])]
-    return []
 
 
 def _curl_body(model: RequestModel) -> list[str]:
@@ -181,7 +178,7 @@ def _curl_body(model: RequestModel) -> list[str]:
         text = json.dumps(model.body, indent=2, ensure_ascii=False, default=str)
         return ["-H " + q.sh("Content-Type: " + (model.content_type or "application/json")), "--data-raw " + q.sh(text)]
     if kind == BodyKind.FORM:
-        return [_curl_form_pair(k, v) for k, v in model.form]
+        return [targets.curl_form_pair(k, v) for k, v in model.form]
     if kind == BodyKind.MULTIPART:
         # --form-string never treats a leading @ or < as "read this file".
         return [("--form " + q.sh(f"{k}=@{FILE_NAME}")) if k in model.files else "--form-string " + q.sh(f"{k}={v}")
@@ -190,11 +187,3 @@ def _curl_body(model: RequestModel) -> list[str]:
         header = [] if has_header(model, "content-type") else ["-H " + q.sh("Content-Type: " + model.content_type)]
         return header + ["--data-raw " + q.sh(str(model.body))]
     return []
-
-
-def _curl_form_pair(key: str, value: Any) -> str:
-    name = quote(str(key), safe="[]")
-    text = str(value)
-    if _PLAIN_FORM_VALUE.fullmatch(text):
-        return "-d " + q.sh(f"{name}={text}")
-    return "--data-urlencode " + q.sh(f"{name}={text}")

@@ -158,7 +158,7 @@ def _method(method: str) -> str:
     return cleaned if cleaned in _METHODS else "GET"
 
 
-def _var_name(name: str, taken: set[str]) -> str:
+def var_name(name: str, taken: set[str]) -> str:
     """Turn a parameter name into an upper-case identifier that is valid in every target language."""
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
     var = re.sub(r"[^A-Za-z0-9]+", "_", snake).strip("_").upper() or "PARAM"
@@ -187,7 +187,7 @@ def _path(op: Operation, reserved: set[str], values: Mapping[str, Any]) -> tuple
             value = sample_value(name, p.type, p.enum, p.default, p.example) if p else f"<{name}>"
             if name in values:  # a value typed by the user goes into the URL percent-encoded ("pl 1/x")
                 value = quote(str(values[name]), safe="")
-            existing = PathVar(name, _var_name(name, taken), value)
+            existing = PathVar(name, var_name(name, taken), value)
             path_vars.append(existing)
         parts.append(UrlPart("", existing.var))
         pos = match.end()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from src.rag.codegen import quoting as q
-from src.rag.codegen.auth import AuthKind
+from src.rag.codegen.auth import AuthKind, AuthPlan
 from src.rag.codegen.literals import go_lit, go_map, go_str
 from src.rag.codegen.request import BodyKind, RequestModel
 from src.rag.codegen.ts_types import interface, type_name
@@ -17,6 +17,7 @@ from src.rag.codegen.wire import UPLOAD_NAME, body_content_type, path_text, quer
 # HTTPie reads `name=value`, `name:=json`, `name==value` and `Name:value`; only plain names can be items.
 _HTTPIE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _HTTPIE_SPECIAL = set(":;=@")
+_PLAIN_FORM_VALUE = re.compile(r"[A-Za-z0-9._~-]*")
 
 
 def media_type(model: RequestModel) -> str:
@@ -96,7 +97,7 @@ def ts_context(model: RequestModel) -> dict[str, Any]:
     return out
 
 
-def _item(name: str, sep: str, value: str) -> str | None:
+def httpie_item(name: str, sep: str, value: str) -> str | None:
     """Return one HTTPie request item, or None when HTTPie's item syntax cannot carry it exactly."""
     if not _HTTPIE_NAME.match(name) or re.search(r"\\[:;=@]", value):
         return None
@@ -104,8 +105,9 @@ def _item(name: str, sep: str, value: str) -> str | None:
     return q.sh(name + sep + ("\\" + value if value[:1] in _HTTPIE_SPECIAL else value))
 
 
-def _items(pairs: list[tuple[str, str]], sep: str) -> list[str] | None:
-    items = [_item(n, sep, v) for n, v in pairs]
+def httpie_items_of(pairs: list[tuple[str, str]], sep: str) -> list[str] | None:
+    """Return HTTPie items for name/value pairs, or None when one of them cannot be an item."""
+    items = [httpie_item(n, sep, v) for n, v in pairs]
     return None if None in items else items  # type: ignore[return-value]
 
 
@@ -113,19 +115,19 @@ def httpie_context(model: RequestModel) -> dict[str, Any]:
     """Return HTTPie's flags, URL and request items; fall back to --raw where items cannot say it exactly."""
     flags: list[str] = []
     pairs = query_pairs(model)
-    query_items = _items(pairs, "==")
+    query_items = httpie_items_of(pairs, "==")
     pieces = [(model.base_url, False)] + [(p.var or path_text(p.text), bool(p.var)) for p in model.path_parts]
     if pairs and query_items is None:
         pieces.append(("?" + urlencode(pairs), False))
     items = list(query_items or [])
-    items += _httpie_auth(model, flags)
-    items += [i for i in (_item(n, ":", v) for n, v in model.headers) if i]
+    items += httpie_auth(model.auth, flags)
+    items += [i for i in (httpie_item(n, ":", v) for n, v in model.headers) if i]
     items += _httpie_body(model, flags)
     return {"httpie_flags": flags, "httpie_url": q.sh_concat(pieces), "httpie_items": items}
 
 
-def _httpie_auth(model: RequestModel, flags: list[str]) -> list[str]:
-    auth = model.auth
+def httpie_auth(auth: AuthPlan | None, flags: list[str]) -> list[str]:
+    """Return HTTPie's auth items for a credential, adding its flags (``-A bearer``, ``-a``) to ``flags``."""
     if auth is None:
         return []
     if auth.kind == AuthKind.BEARER:
@@ -144,20 +146,20 @@ def _httpie_auth(model: RequestModel, flags: list[str]) -> list[str]:
 def _httpie_body(model: RequestModel, flags: list[str]) -> list[str]:
     kind, body = model.body_kind, model.body
     if kind == BodyKind.JSON:
-        fields = _json_items(body, model.graphql) if isinstance(body, dict) else None
+        fields = httpie_json_items(body, model.graphql) if isinstance(body, dict) else None
         if fields is not None:
             return fields
         flags.append("--json")
         return ["--raw " + q.sh(json.dumps(body, indent=2, ensure_ascii=False, default=str))]
     if kind in (BodyKind.FORM, BodyKind.MULTIPART):
         pairs = [(k, str(v)) for k, v in model.form]
-        fields = _items(pairs, "=")
+        fields = httpie_items_of(pairs, "=")
         if kind == BodyKind.MULTIPART:
             flags.append("--multipart")
             files = set(getattr(model, "files", ()))
             if files:  # HTTPie uploads a file field from the local file of that name
-                return [q.sh(_escape_key(k) + ("@" + UPLOAD_NAME if k in files else "=" + v)) for k, v in pairs]
-            return fields if fields is not None else [q.sh(_escape_key(k) + "=" + v) for k, v in pairs]
+                return [q.sh(httpie_key(k) + ("@" + UPLOAD_NAME if k in files else "=" + v)) for k, v in pairs]
+            return fields if fields is not None else [q.sh(httpie_key(k) + "=" + v) for k, v in pairs]
         if fields is not None:
             flags.append("--form")
             return fields
@@ -169,19 +171,19 @@ def _httpie_body(model: RequestModel, flags: list[str]) -> list[str]:
     return []
 
 
-def _json_items(body: dict, graphql: bool) -> list[str] | None:
+def httpie_json_items(body: dict, graphql: bool) -> list[str] | None:
     """Strings as `name=value`, everything else as `name:=json`; None when a name is not plain."""
     items = []
     for key, value in body.items():
         text = isinstance(value, str) and not graphql
-        item = _item(str(key), "=" if text else ":=", value if text else json.dumps(value, ensure_ascii=False))
+        item = httpie_item(str(key), "=" if text else ":=", value if text else json.dumps(value, ensure_ascii=False))
         if item is None:
             return None
         items.append(item)
     return items
 
 
-def _escape_key(name: str) -> str:
+def httpie_key(name: str) -> str:
     """Escape HTTPie's separator characters in a multipart field name so it is sent as written."""
     return re.sub(r"([:;=@])", r"\\\1", name)
 
@@ -189,3 +191,27 @@ def _escape_key(name: str) -> str:
 def media_context(model: RequestModel) -> dict[str, Any]:
     """Return the bare media type for languages that pass it beside the body (C#, PowerShell)."""
     return {"media_type": media_type(model)}
+
+
+def curl_auth(auth: AuthPlan | None) -> list[str]:
+    """Return the curl options that send the credential (read from its environment variable)."""
+    if auth is None:
+        return []
+    if auth.kind == AuthKind.BEARER:
+        return ["-H " + q.sh_concat([("Authorization: Bearer ", False), (auth.env, True)])]
+    if auth.kind == AuthKind.BASIC:
+        return ["-u " + q.sh_concat([(auth.env, True), (":", False), (auth.env_password, True)])]
+    if auth.kind == AuthKind.HEADER:
+        return ["-H " + q.sh_concat([(auth.name + ": ", False), (auth.env, True)])]
+    if auth.kind == AuthKind.COOKIE:
+        return ["--cookie " + q.sh_concat([(auth.name + "=", False), (auth.env, True)])]
+    return []
+
+
+def curl_form_pair(key: str, value: Any) -> str:
+    """Return the curl option for one urlencoded form pair (--data-urlencode unless the value is plain)."""
+    name = quote(str(key), safe="[]")
+    text = str(value)
+    if _PLAIN_FORM_VALUE.fullmatch(text):
+        return "-d " + q.sh(f"{name}={text}")
+    return "--data-urlencode " + q.sh(f"{name}={text}")

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import quote, unquote
 
-from src.rag.codegen.request import BodyKind, RequestModel
+from src.rag.codegen.request import BodyKind, PathVar, RequestModel
 from src.rag.codegen.values import form_scalar
 
 # Characters a URL path may hold as they are; anything else in a spec path is percent-encoded.
@@ -27,6 +27,12 @@ def query_pairs(model: RequestModel) -> list[tuple[str, str]]:
         for item in value if isinstance(value, list) else [value]:
             pairs.append((name, str(form_scalar(item))))
     return pairs
+
+
+def path_value(var: PathVar) -> str:
+    """Return a path parameter's value as text to percent-encode when the sample runs (a value the user typed
+    arrives encoded already, so it is decoded first rather than encoded twice)."""
+    return unquote(str(form_scalar(var.value)))
 
 
 def has_header(model: RequestModel, name: str) -> bool:
@@ -57,9 +63,8 @@ def wire(model: RequestModel) -> dict[str, Any]:
     return {
         "kind": "graphql" if model.graphql else kind,
         "url_pieces": url,
-        # These samples percent-encode path values when they run, so a value that arrives encoded already
-        # (one the user typed) is decoded first rather than encoded twice.
-        "path_values": [(v.var, unquote(str(form_scalar(v.value)))) for v in model.path_vars],
+        # These samples percent-encode path values when they run.
+        "path_values": [(v.var, path_value(v)) for v in model.path_vars],
         "query_pairs": query_pairs(model),
         "spec_headers": list(model.headers),
         "content_type": body_content_type(model),

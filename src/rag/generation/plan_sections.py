@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from src.rag.codegen import DEFAULT_LANGUAGES, generate_samples
-from src.rag.codegen.chain import chained_script
+from src.rag.codegen import DEFAULT_LANGUAGES, chain_samples, generate_samples
 from src.rag.codegen.render import LABELS
 from src.rag.generation.offline_sections import md_code, md_prose
 from src.rag.planning.graph import DataFlowGraph
 from src.rag.planning.plan import PlanInput, PlanStep
 from src.rag.types import Answer, ApiSpec, CodeSample
-
-CHAIN_LABEL = "Chained script (Python)"
 
 
 def with_plan(answer: Answer, plan: Sequence[PlanStep], spec_of: Callable[[str], ApiSpec]) -> Answer:
@@ -54,7 +51,10 @@ def input_sentence(inputs: Sequence[PlanInput]) -> str:
 
 
 def plan_code(plan: Sequence[PlanStep], specs: dict[str, ApiSpec]) -> tuple[CodeSample, ...]:
-    """Return one sample per step and language, then the Python script that chains the steps."""
+    """Return one sample per step and language, then per language the script that chains the steps.
+
+    Every language gets its chain, so the front ends' language choice (``arrange_samples``) applies to it too.
+    """
     samples: list[CodeSample] = []
     for n, step in enumerate(plan, start=1):
         spec = specs[step.api]
@@ -63,8 +63,7 @@ def plan_code(plan: Sequence[PlanStep], specs: dict[str, ApiSpec]) -> tuple[Code
             continue
         for s in generate_samples(spec, op, DEFAULT_LANGUAGES):
             samples.append(CodeSample(s.language, s.code, f"Step {n}: {s.label or LABELS.get(s.language, s.language)}"))
-    samples.append(CodeSample("python", chained_script(plan, specs), CHAIN_LABEL))
-    return tuple(samples)
+    return tuple(samples) + chain_samples(plan, specs, DEFAULT_LANGUAGES)
 
 
 MAX_PRODUCERS_SHOWN = 3
