@@ -15,6 +15,7 @@ from typing import Any
 
 from src.rag.codegen.regex_sample import regex_sample
 from src.rag.codegen.schema_check import SchemaCheck
+from src.rag.parsing.inferred import value_type
 
 DEFS = "#/$defs/"
 MAX_DEPTH = 12
@@ -60,17 +61,8 @@ def schema_body(schema: Any, defs: dict[str, Any], given: Mapping[str, Any] | No
 
 
 def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "string"
+    """Return the JSON type of a value (``array`` for any list)."""
+    return value_type(value).split("<", 1)[0]
 
 
 class _Generator:

@@ -62,8 +62,8 @@ def open_inputs(graph: DataFlowGraph, key: str, values: Sequence[GivenValue], ea
     node = graph.operations.get(key)
     count = 0
     for inp in node.inputs if node else ():
-        if inp.location != "path" and not (is_id_like(inp.attribute) and _names_id(inp.name)):
-            continue  # a name, an amount or a plain noun (``size``) can be typed; an id must come from somewhere
+        if not _names_id(inp.name):
+            continue  # a name, an amount or a plain noun (``namespace``) can be typed; an id must come from somewhere
         if from_question(inp, values) is None and not any(
                 link.producer in earlier for link in graph.producers(key, inp.name)):
             count += 1
@@ -85,11 +85,11 @@ def pick_goal(action: str, candidates: Sequence[str], graph: DataFlowGraph, valu
               earlier: Sequence[str], context: set[str]) -> str:
     """Return the candidate that best does the action given the goals before it.
 
-    In order: a method that can do the verb; fewest identifiers nobody supplies; the resource named
-    (in the action as the user wrote it, not the pronoun's stand-in); fed by an earlier goal; ranker order.
+    In order: a method that can do the verb; fewest identifiers nobody supplies, naming the resource (in
+    the action as the user wrote it, not the pronoun's stand-in) outweighing one of them; fed by an
+    earlier goal; ranker order.
     """
     rank = {k: n for n, k in enumerate(candidates)}
     return min(candidates, key=lambda k: (not method_fits(action, k.split(" ", 1)[0]),
-                                          open_inputs(graph, k, values, earlier),
-                                          not names_resource(action, k, context),
+                                          open_inputs(graph, k, values, earlier) - names_resource(action, k, context),
                                           not fed_by(graph, k, earlier), rank[k]))
