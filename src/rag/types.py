@@ -85,6 +85,8 @@ class RequestBody:
     example: Any = None
     raw_example: str = ""
     is_list: bool = False
+    # The body's schema as compact JSON Schema; its refs point into `ApiSpec.body_schemas`.
+    schema: Any = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ class ApiSpec:
     warnings: tuple[str, ...] = ()
     source_name: str = ""
     id_suffix: str = ""
+    # Every schema a request body refers to, compact, by key (``{"$ref": "#/$defs/<key>"}`` points here).
+    body_schemas: dict[str, Any] = field(default_factory=dict)
 
     @property
     def api_id(self) -> str:

@@ -1,4 +1,8 @@
-"""Read an operation's request-body schema straight from the raw spec files, for jsonschema validation."""
+"""Read an operation's request-body schema straight from the raw spec files, for jsonschema validation.
+
+Validation is JSON Schema's, except that a `oneOf` with an OpenAPI discriminator mapping checks the
+alternative the value's discriminator names, as OpenAPI defines it.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from typing import Any
 from urllib.parse import unquote
 
 import yaml
-from jsonschema import Draft4Validator, Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
+
+from src.rag.codegen.schema_check import OpenApi202012Validator, OpenApiDraft4Validator
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -69,7 +74,7 @@ class RawSpec:
     def validator(self, name: str, tokens: list[str]):
         """Return a validator for the schema at a place in the documents."""
         pointer = "/".join(t.replace("~", "~0").replace("/", "~1") for t in tokens)
-        cls = Draft202012Validator if self.draft is DRAFT202012 else Draft4Validator
+        cls = OpenApi202012Validator if self.draft is DRAFT202012 else OpenApiDraft4Validator
         return cls({"$ref": f"file:///{name}#/{pointer}"}, registry=self.registry)
 
 
@@ -125,4 +130,4 @@ def _swagger_validator(raw: RawSpec, name: str, here: list[str], op: dict, point
             form["properties"][param["name"]] = {k: v for k, v in param.items() if k in {"type", "enum", "items"}}
             if param.get("required"):
                 form["required"].append(param["name"])
-    return Draft4Validator(form) if form["properties"] else None
+    return OpenApiDraft4Validator(form) if form["properties"] else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,6 @@ from tests.conftest import SHARED_DATA, shared
 from tests.planning.raw_schemas import RawSpec, body_validator
 
 DO_ROOT = "specification/DigitalOcean-public.v2.yaml"
-# Operations whose schemas need what the normalised fields do not keep (oneOf choices, array minItems,
-# minLength, ids typed by a named string schema); `scripts/bench/bodies.py --failures` lists them.
-KNOWN_GAPS: dict[str, tuple[str, ...]] = json.loads((Path(__file__).with_name("body_gaps.json")).read_text())
 # Postman collections carry example bodies but no request schema, so they cannot be validated here.
 SPEC_FILES = sorted(str(p.relative_to(SHARED_DATA)) for p in (SHARED_DATA / "specs").rglob("*")
                     if p.suffix in {".json", ".yaml", ".gz"} and "LICENSE" not in p.name) if SHARED_DATA.exists() else []
@@ -43,5 +39,4 @@ def checked_bodies(path: Path) -> tuple[int, list[str]]:
 def test_generated_bodies_validate(spec_file):
     checked, failures = checked_bodies(shared(spec_file))
     assert checked > 0 or "twilio" in spec_file
-    new = [f for f in failures if f.split(":", 1)[0] not in KNOWN_GAPS.get(spec_file, ())]
-    assert not new, f"{len(new)}/{checked} bodies invalid:\n" + "\n".join(new[:20])
+    assert not failures, f"{len(failures)}/{checked} bodies invalid:\n" + "\n".join(failures[:20])

@@ -100,7 +100,7 @@ def build_request(spec: ApiSpec, op: Operation, base_url: str | None = None,
     auth = plan_auth(spec, op)
     reserved = {auth.env, auth.env_password} if auth else set()
     parts, path_vars = ((), ()) if is_graphql else _path(op, reserved, values)
-    kind, body, content_type = _graphql_body(spec, op) if is_graphql else _body(op, values)
+    kind, body, content_type = _graphql_body(spec, op) if is_graphql else _body(spec, op, values)
     return RequestModel(
         method="POST" if is_graphql else _method(op.method),
         base_url=base,
@@ -226,24 +226,27 @@ def _headers(op: Operation, kind: BodyKind) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _body(op: Operation, values: Mapping[str, Any]) -> tuple[BodyKind, Any, str]:
+def _body(spec: ApiSpec, op: Operation, values: Mapping[str, Any]) -> tuple[BodyKind, Any, str]:
     body = op.request_body
     # fetch refuses a body on GET/HEAD, and servers ignore one (Stripe declares empty bodies on its GETs).
     if body is None or _method(op.method) in {"GET", "HEAD"}:
         return BodyKind.NONE, None, ""
     ctype = (body.content_type or "application/json").split(";")[0].strip().lower()
     if ctype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        value = body_value(body, values)
+        value = body_value(body, values, spec.body_schemas)
         if not value:
             return BodyKind.NONE, None, ""
         return (BodyKind.FORM if ctype.startswith("application") else BodyKind.MULTIPART), value, ctype
     if "json" in ctype:
         if body.example is None and body.raw_example:
             try:
-                return BodyKind.JSON, json.loads(body.raw_example), ctype
+                parsed = json.loads(body.raw_example)
             except ValueError:
                 return BodyKind.RAW, body.raw_example, ctype
-        return BodyKind.JSON, body_value(body, values), ctype
+            if body.schema is None:
+                return BodyKind.JSON, parsed, ctype
+            return BodyKind.JSON, body_value(body, values, spec.body_schemas, parsed), ctype
+        return BodyKind.JSON, body_value(body, values, spec.body_schemas), ctype
     raw = body.raw_example or (body.example if isinstance(body.example, str) else "")
     return BodyKind.RAW, raw or "<request body>", ctype
 

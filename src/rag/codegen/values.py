@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from src.rag.codegen.schema_values import schema_body
 from src.rag.types import RequestBody, SchemaDef, SchemaField
 
 # How many optional body fields to show when the schema marks none as required (Stripe marks almost nothing).
@@ -221,14 +222,20 @@ def _class_char(klass: str) -> str:
     return "a" if klass.startswith("^") else klass[0]
 
 
-def body_value(body: RequestBody, given: Mapping[str, Any] | None = None) -> Any:
+def body_value(body: RequestBody, given: Mapping[str, Any] | None = None, defs: dict[str, Any] | None = None,
+               example: Any = None) -> Any:
     """Build the body a sample sends: required fields first, the user's values, spec examples where valid.
 
     Args:
         body: the operation's request body.
         given: values from the question or earlier calls, by top-level field name.
+        defs: the API's shared body schemas, which a body's own schema refers into.
+        example: an example body to draw from instead of the body's own (one given as text).
     """
     given = dict(given or {})
+    if body.schema is not None:  # the full schema decides validity; the flattened fields only approximate it
+        return schema_body(body.schema, defs or {}, given, body.example if example is None else example,
+                           MAX_OPTIONAL_FIELDS)
     if body.example is not None and not isinstance(body.example, dict):
         return body.example
     example = body.example or {}

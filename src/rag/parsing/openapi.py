@@ -10,6 +10,7 @@ from src.rag.parsing.base import SourceDocument, as_dict, as_list, describe_coun
 from src.rag.parsing.operations import OpContext, OperationBuilder, security_names
 from src.rag.parsing.refs import RefResolver, pointer
 from src.rag.parsing.schemas import SchemaReader
+from src.rag.parsing.value_schema import ValueSchemas
 from src.rag.types import ApiSpec, AuthScheme, Operation, SchemaDef, SpecFormat
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -27,6 +28,7 @@ class OpenApiParser:
         reader = SchemaReader(resolver)
         swagger = doc.format == SpecFormat.SWAGGER_20
         ctx = OpContext(reader=reader, swagger=swagger, security=security_names(data.get("security")),
+                        values=ValueSchemas(resolver),
                         consumes=_strings(data.get("consumes")), produces=_strings(data.get("produces")))
         servers = _swagger_servers(data) if swagger else _servers(data.get("servers"))
         ops = _operations(data, doc.path, OperationBuilder(ctx), servers)
@@ -48,6 +50,7 @@ class OpenApiParser:
             security=ctx.security,
             warnings=tuple(warnings),
             source_name=doc.source,
+            body_schemas=ctx.values.defs,
         )
 
 

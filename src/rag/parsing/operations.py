@@ -8,6 +8,7 @@ from typing import Any
 
 from src.rag.parsing.base import as_dict, as_list, text_of
 from src.rag.parsing.schemas import SchemaReader, _enum, _scalar_or_none
+from src.rag.parsing.value_schema import ValueSchemas
 from src.rag.types import Operation, Parameter, RequestBody, Response, SchemaField
 
 # Response field paths kept for the data-flow graph (which response field feeds which input).
@@ -30,6 +31,7 @@ class OpContext:
     reader: SchemaReader
     swagger: bool
     security: tuple[str, ...]
+    values: ValueSchemas
     consumes: tuple[str, ...] = ()
     produces: tuple[str, ...] = ()
 
@@ -150,6 +152,7 @@ class OperationBuilder:
             example=None if isinstance(example, str) else example,
             raw_example=example if isinstance(example, str) else "",
             is_list=isinstance(schema, dict) and self.reader.type_of(schema, bfile).startswith("array"),
+            schema=self.ctx.values.compact(schema, bfile) if isinstance(schema, dict) else None,
         )
 
     def _media_example(self, media: dict[str, Any], file: str) -> Any:
@@ -185,7 +188,8 @@ class OperationBuilder:
                                description=text_of(param.get("description")),
                                fields=self.reader.fields(schema, file) if isinstance(schema, dict) else (),
                                schema_name=self._schema_name(schema), example=example,
-                               is_list=isinstance(schema, dict) and self.reader.type_of(schema, file).startswith("array"))
+                               is_list=isinstance(schema, dict) and self.reader.type_of(schema, file).startswith("array"),
+                               schema=self.ctx.values.compact(schema, file) if isinstance(schema, dict) else None)
         form = [(p, f) for p, f in params if p.get("in") == "formData"]
         return self._form_body(form, consumes) if form else None
 
@@ -200,7 +204,8 @@ class OperationBuilder:
         multipart = any(fl.type == "file" for fl in fields) or any("multipart" in c for c in consumes)
         content_type = "multipart/form-data" if multipart else "application/x-www-form-urlencoded"
         example = {fl.name: fl.example for fl in fields if fl.example is not None} or None
-        return RequestBody(content_type=content_type, required=any(fl.required for fl in fields), fields=fields, example=example)
+        return RequestBody(content_type=content_type, required=any(fl.required for fl in fields), fields=fields,
+                           example=example, schema=self.ctx.values.swagger_form(form))
 
     def _responses(self, responses: dict[str, Any], file: str, op: dict[str, Any]) -> tuple[Response, ...]:
         """Describe the documented responses, in the order the spec lists them."""

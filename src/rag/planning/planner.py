@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from src.core.logging import get_logger
-from src.rag.planning.actions import method_fits, split_actions
+from src.rag.planning.actions import split_actions
 from src.rag.planning.given import GivenValue, given_values
+from src.rag.planning.goals import pick_goal, resource_candidates, topic_words, with_referent
 from src.rag.planning.graph import DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
 from src.rag.planning.names import is_id_like, resource_of_path, split_name
@@ -46,6 +47,8 @@ class PlanContext:
     lookup: set[str]
     graph: DataFlowGraph
     spec: ApiSpec
+    # Calls being planned right now (a producer's own producers must not loop back to them).
+    active: set[str] = field(default_factory=set)
 
 
 class Planner:
@@ -73,7 +76,7 @@ class Planner:
             log.warning("plan.unavailable", api=api, error=type(exc).__name__)
             return ()
         steps: list[PlanStep] = []
-        for goal in self.goals(question, ops, api, ctx.graph):
+        for goal in self.goals(question, ops, api, ctx):
             op = ctx.spec.operation(goal)
             if op is not None and all(s.key != goal for s in steps):
                 self._add(op, ctx, steps, 0, goal=True)
@@ -87,26 +90,31 @@ class Planner:
             log.error("plan.failed", error=type(exc).__name__, detail=str(exc)[:200])
             return ()
 
-    def goals(self, question: str, ops: Sequence[Hit], api: str, graph: DataFlowGraph) -> list[str]:
+    def goals(self, question: str, ops: Sequence[Hit], api: str, ctx: PlanContext) -> list[str]:
         """Return the goal operations in the order asked: the top hit, or one hit per action.
 
-        For each action the ranker's order is kept; the planner takes the first operation that can do the
-        action (a "create" is not a GET) and, after the first step, prefers one that takes a value an
-        earlier step returns.
+        Each action is searched on its own, a pronoun standing for the previous goal's resource; among the
+        ranker's candidates the planner takes the one that can do the action on the resource named and
+        whose identifiers the question or an earlier goal supplies (`goals.pick_goal`).
         """
         actions = split_actions(question)
         if len(actions) < 2:
             return [_key(ops[0])]
+        context = topic_words(question)
         goals: list[str] = []
         for action in actions:
-            found = [_key(h) for h in self.search(action, api) if h.kind == ChunkKind.OPERATION and h.method]
+            query = with_referent(action, goals[-1] if goals else "")
+            found = [_key(h) for h in self.search(query, api) if h.kind == ChunkKind.OPERATION and h.method]
+            found += [k for k in resource_candidates(action, ctx.graph) if k not in found]
             fresh = [k for k in found if k not in goals]
             if fresh:
-                rank = {k: n for n, k in enumerate(fresh)}
-                goals.append(min(fresh, key=lambda k: (-action_fit(action, k), not _fed_by(graph, k, goals), rank[k])))
+                goals.append(pick_goal(action, fresh, ctx.graph, ctx.values, goals, context))
         return goals or [_key(ops[0])]
 
     def _add(self, op: Operation, ctx: PlanContext, steps: list[PlanStep], depth: int, goal: bool) -> None:
+        if any(s.key == op.key for s in steps) or op.key in ctx.active:
+            return  # a producer already in the plan serves every later step that needs it
+        ctx.active.add(op.key)
         node = ctx.graph.operations.get(op.key)
         inputs = []
         for inp in (node.inputs if node else ()) + optional_lookups(op, ctx.lookup):
@@ -117,6 +125,7 @@ class Planner:
                     self._add(producer, ctx, steps, depth + 1, goal=False)
                     found = from_steps(ctx.graph, op.key, inp, steps)
             inputs.append(found or from_user(inp))
+        ctx.active.discard(op.key)
         steps.append(PlanStep(ctx.graph.api, op.method, op.path, op.pointer, tuple(inputs), op.summary, goal))
 
     @staticmethod
@@ -127,23 +136,13 @@ class Planner:
 
     def _producer(self, key: str, inp: FlowInput, ctx: PlanContext, steps: list[PlanStep]) -> Operation | None:
         """Pick the producer the question makes likeliest: graph score, question words, ranker order, lookups first."""
-        taken = {s.key for s in steps} | {key}
+        taken = {s.key for s in steps} | {key} | ctx.active
         found = ctx.graph.producers(key, inp.name) or scan_producers(ctx.graph, inp, key)
         links = [link for link in found if link.producer not in taken]
         if not links:
             return None
-        best = max(links, key=lambda link: _relevance(link, ctx))
+        best = max(links, key=lambda link: _relevance(link, ctx, inp))
         return ctx.spec.operation(best.producer)
-
-
-def action_fit(action: str, key: str) -> int:
-    """Score whether a call can do an action: 0 wrong method, 1 right method, 2 right method on the named resource."""
-    method, path = key.split(" ", 1)
-    if not method_fits(action, method):
-        return 0
-    words = set(tokenize(action))
-    last = resource_of_path(path)
-    return 2 if last and (last[-1] in words or "".join(last) in words) else 1
 
 
 def optional_lookups(op: Operation, targets: set[str]) -> tuple[FlowInput, ...]:
@@ -155,11 +154,6 @@ def optional_lookups(op: Operation, targets: set[str]) -> tuple[FlowInput, ...]:
         if "." not in f.name and not f.required and not f.read_only and is_id_like(attr) and set(res) & targets:
             out.append(FlowInput(f.name, "body", f.type, res, attr, f.description))
     return tuple(out)
-
-
-def _fed_by(graph: DataFlowGraph, key: str, earlier: Sequence[str]) -> bool:
-    """Tell whether an earlier goal produces one of this operation's required inputs."""
-    return any(link.producer in earlier for links in graph.links.get(key, {}).values() for link in links)
 
 
 def lookup_targets(question: str) -> set[str]:
@@ -177,7 +171,7 @@ def lookup_targets(question: str) -> set[str]:
     return targets
 
 
-def _relevance(link: Link, ctx: PlanContext) -> float:
+def _relevance(link: Link, ctx: PlanContext, inp: FlowInput | None = None) -> float:
     method, path = link.producer.split(" ", 1)
     node = ctx.graph.operations.get(link.producer)
     words = set(tokenize(f"{node.summary if node else ''} {path}"))
@@ -188,6 +182,8 @@ def _relevance(link: Link, ctx: PlanContext) -> float:
         score += 1.5 + (0.5 if "[]" in link.field else 0.0)  # a lookup reads what exists
     if path.rstrip("/").endswith("}"):
         score -= 1.0  # reading one item needs its id already
+    elif method == "GET" and inp is not None and inp.resource and resource_of_path(path)[-1:] == inp.resource[-1:]:
+        score += 2.0  # listing the very resource the input names is how its id is looked up
     return score - 0.05 * len(resource_of_path(path))
 
 
