@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from src.rag.ranking.action_phrase import action_phrase
 from src.rag.ranking.features import FEATURES
 from src.rag.ranking.model import WEIGHTS, LinearRanker, shipped_ranker
 from src.rag.ranking.signals import intent_methods, names_identifier, read_question, wants_many
 from src.rag.retrieval import SearchFilters
+from src.rag.search_index import action_text
 from src.rag.service import Assistant
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from train_ranker import listwise_weights  # noqa: E402
 
 
 def _op(op_id: str, summary: str, params: tuple[str, ...] = (), deprecated: bool = False, description: str = "") -> dict:
@@ -160,3 +167,70 @@ def test_reasons_name_the_features_that_raised_the_score():
     row = np.zeros(len(FEATURES))
     row[FEATURES.index("ident_item")] = 1.0
     assert model.reasons(row) == ("it acts on the one object you named",)
+
+
+@pytest.mark.parametrize(("method", "path", "phrase"), [
+    ("POST", "/v1/customers/{customer}/sources", "create source of customers"),
+    ("GET", "/api/v1/namespaces/{namespace}/pods", "list pods of namespaces"),
+    ("GET", "/v2/projects/{project_id}", "get project"),
+    ("POST", "/v1/charges/{charge}/capture", "capture the charges"),
+    ("DELETE", "/guilds/{guild_id}/members/{user_id}", "delete member of guilds"),
+    ("POST", "/2010-04-01/Accounts/{AccountSid}/Messages.json", "create message of accounts"),
+    ("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings", "create rolebinding of namespaces"),
+    ("GET", "/", ""),
+])
+def test_action_phrases_read_the_verb_and_resource_from_method_and_path(method, path, phrase):
+    assert action_phrase(method, path) == phrase
+
+
+def test_each_operation_is_embedded_by_its_action_phrase_too(tracker):
+    index = tracker.retriever.search_index.get(tracker.library.version())
+    pos = next(p for p, m in enumerate(index.metas) if m.get("method") == "DELETE")
+    phrase = tracker.embedder.embed([action_text(index.metas[pos])])[0]
+    assert action_text(index.metas[pos]) == "delete project"
+    assert np.allclose(index.actions[pos], phrase, atol=1e-5)
+    assert not np.allclose(index.actions[pos], index.vectors[pos], atol=1e-3)
+
+
+def test_a_verb_and_resource_question_matches_the_action_phrase_best(tracker):
+    found = features_of(tracker, "remove a project")
+    best = max(found, key=lambda k: found[k]["action_dense"])
+    assert best == "DELETE /v2/projects/{project_id}"
+    assert found[best]["action_gap"] == 0.0 and found["GET /v2/projects"]["action_gap"] < 0.0
+
+
+def weather_spec() -> bytes:
+    """A second API with nothing in common with the tracker."""
+    paths = {"/forecasts": {"get": _op("listForecasts", "List the weather forecasts for a city")},
+             "/alerts": {"get": _op("listAlerts", "List severe weather alerts")}}
+    doc = {"openapi": "3.0.3", "info": {"title": "Weather API", "version": "1.0"}, "paths": paths}
+    return json.dumps(doc).encode()
+
+
+def test_the_api_vote_favours_the_api_whose_operations_fit_the_question(tmp_path):
+    from src.core.config import Settings
+
+    assistant = Assistant(Settings(data_dir=tmp_path, llm_provider="offline"))
+    assert assistant.index_upload("tracker.json", projects_spec()).ok
+    assert assistant.index_upload("weather.json", weather_spec()).ok
+    found = features_of(assistant, "what's the weather forecast for Paris tomorrow?")
+    assert found["GET /forecasts"]["api_vote"] > found["GET /v2/projects"]["api_vote"]
+    assert found["GET /forecasts"]["api_vote"] == found["GET /alerts"]["api_vote"]  # one vote per API
+    index, _ = assistant.retriever.features("list projects", assistant.library.version())
+    tracker_api = next(m["api"] for m in index.metas if m.get("path") == "/v2/projects")
+    _, alone = assistant.retriever.features("list projects", assistant.library.version(), SearchFilters(apis=(tracker_api,)))
+    assert np.allclose(alone.column("api_vote"), 0.0, atol=1e-5)  # scoped to one API, the vote decides nothing
+
+
+def test_listwise_training_puts_the_right_candidate_first():
+    rng = np.random.default_rng(7)
+    matrices, labels = [], []
+    for _ in range(40):  # feature 0 marks the right answer, feature 1 is noise that is large on wrong ones
+        x = rng.normal(size=(12, 2))
+        right = rng.integers(12)
+        x[right, 0] += 3.0
+        matrices.append(x)
+        labels.append(np.eye(12)[right])
+    weights = listwise_weights(matrices, labels)
+    assert weights[0] > 0 and abs(weights[1]) < weights[0] / 3
+    assert sum(int(np.argmax(x @ weights) == np.argmax(y)) for x, y in zip(matrices, labels)) >= 36

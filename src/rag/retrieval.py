@@ -2,7 +2,7 @@
 
 1. The question is planned once (its steps, the exact identifiers it types).
 2. For the whole question and each step, the learned ranker scores the union of the top dense and top BM25
-   candidates (src/rag/ranking); exact identifiers the user typed always come first.
+   candidates (src/rag/ranking); an identifier the user typed is one of its features.
 3. Step lists are merged tier by tier (each list's best, then each list's second …), the whole question first,
    so the first result is always the whole question's best and every step is represented.
 4. At most FAMILY_CAP endpoints of one resource family stand ahead of the rest (diversity, never the first).
@@ -111,20 +111,23 @@ class HybridRetriever:
 
 
 def _exact(plan: QueryPlan, index: SearchIndex) -> np.ndarray | None:
-    """Mark the chunks the user named exactly: a path, METHOD /path, an operation id or a schema name."""
+    """Mark the chunks the user named: 2 for one named outright (METHOD /path, an operation id, a schema name),
+    1 for a bare path (often the parent of the endpoint meant, and shared by several methods), else 0."""
     if not (plan.paths or plan.identifiers):
         return None
     wanted_paths = {normalize_path(p) for p in plan.paths}
     wanted_mp = {(m, normalize_path(p)) for m, p in plan.method_paths}
     wanted_ids = {i.lower() for i in plan.identifiers}
-    marks = np.zeros(len(index.ids), dtype=bool)
+    marks = np.zeros(len(index.ids), dtype=np.int8)
     for pos, meta in enumerate(index.metas):
         path = normalize_path(meta["path"]) if meta.get("path") else ""
         op_id = str(meta.get("operation_id", "")).lower()
         schema = str(meta.get("title", "")).removeprefix("Schema ").lower() if meta.get("kind") == "schema" else ""
-        marks[pos] = bool((wanted_mp and (meta.get("method"), path) in wanted_mp)
-                          or (not wanted_mp and path and path in wanted_paths)
-                          or (op_id and op_id in wanted_ids) or (schema and schema in wanted_ids))
+        if ((wanted_mp and (meta.get("method"), path) in wanted_mp) or (op_id and op_id in wanted_ids)
+                or (schema and schema in wanted_ids)):
+            marks[pos] = 2
+        elif not wanted_mp and path and path in wanted_paths:
+            marks[pos] = 1
     return marks if marks.any() else None
 
 
@@ -133,8 +136,7 @@ def _merge(lists: list[list[Ranked]]) -> list[Ranked]:
     if len(lists) == 1:
         return lists[0]
     seen: set[int] = set()
-    merged: list[Ranked] = [r for r in lists[0] if r.exact]
-    seen.update(r.position for r in merged)
+    merged: list[Ranked] = []
     for tier in range(max(len(lst) for lst in lists)):
         for lst in lists:
             if tier < len(lst) and lst[tier].position not in seen:

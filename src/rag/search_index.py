@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from src.core.logging import get_logger
+from src.rag.ranking.action_phrase import action_phrase
 from src.rag.ranking.fields import OperationFields, build_fields
 from src.rag.store import StoredRecord
 from src.rag.textutil import tokenize
@@ -48,6 +49,7 @@ class SearchIndex:
     docs: list[str]
     vectors: np.ndarray
     summaries: np.ndarray | None = None  # unit vectors of each operation's summary line (others: their digest's)
+    actions: np.ndarray | None = None  # unit vectors of each operation's action phrase (others: their summary line's)
     _fields: OperationFields | None = None
 
     @property
@@ -101,6 +103,11 @@ def summary_line(meta: dict) -> str:
     return title.split(" — ", 1)[1] if " — " in title else title
 
 
+def action_text(meta: dict) -> str:
+    """Return the action phrase an operation is embedded by ("create refund"), or its summary line."""
+    return action_phrase(str(meta.get("method", "")), str(meta["path"])) or summary_line(meta)
+
+
 def build_index(version: int, records: Iterable[StoredRecord]) -> SearchIndex:
     """Tokenise and index every record once, keeping its document and vector."""
     import bm25s
@@ -146,8 +153,8 @@ class SearchIndexManager:
         with self._lock:
             if self._index is None or self._index.version != version:
                 index = self._load(version) or self._build(version)
-                if index.summaries is None:  # saved by an older version: add them once, and keep them
-                    index.summaries = self._summaries(index)
+                if index.summaries is None or index.actions is None:  # saved by an older version: add once, keep
+                    self._add_views(index)
                     self._save(index)
                 _ = index.fields  # built here, under the lock, not by the first query
                 self._index = index
@@ -156,22 +163,29 @@ class SearchIndexManager:
     def _build(self, version: int) -> SearchIndex:
         started = time.perf_counter()
         index = build_index(version, self._load_records())
-        index.summaries = self._summaries(index)
+        self._add_views(index)
         self.builds += 1
         log.info("bm25.built", chunks=len(index.ids), version=version, ms=round((time.perf_counter() - started) * 1000))
         self._save(index)
         return index
 
-    def _summaries(self, index: SearchIndex) -> np.ndarray:
-        """Embed each operation's summary line, reusing the vectors of lines the previous version had."""
-        out = index.vectors.copy()
+    def _add_views(self, index: SearchIndex) -> None:
+        """Embed the short views of each operation: its summary line and its action phrase."""
+        previous = self._index
+        if index.summaries is None:
+            index.summaries = self._view(index, summary_line, index.vectors, previous and previous.summaries, previous)
+        index.actions = self._view(index, action_text, index.summaries, previous and previous.actions, previous)
+
+    def _view(self, index: SearchIndex, text_of: Callable[[dict], str], fallback: np.ndarray,
+              known_vectors: np.ndarray | None, previous: SearchIndex | None) -> np.ndarray:
+        """Embed `text_of(meta)` for every operation (others keep `fallback`), reusing the previous version's vectors."""
+        out = fallback.copy()
         if self._embed is None or not index.ids:
             return out
-        texts = {pos: summary_line(meta) for pos, meta in enumerate(index.metas) if meta.get("path")}
-        previous = self._index
+        texts = {pos: text_of(meta) for pos, meta in enumerate(index.metas) if meta.get("path")}
         known: dict[str, np.ndarray] = {}
-        if previous is not None and previous.summaries is not None:
-            known = {summary_line(m): previous.summaries[p] for p, m in enumerate(previous.metas) if m.get("path")}
+        if previous is not None and known_vectors is not None:
+            known = {text_of(m): known_vectors[p] for p, m in enumerate(previous.metas) if m.get("path")}
         missing = sorted({t for t in texts.values() if t not in known})
         if missing:
             known.update(zip(missing, np.asarray(self._embed(missing), dtype=np.float32)))
@@ -190,8 +204,9 @@ class SearchIndexManager:
             (tmp / "chunks.json").write_text(json.dumps({"version": index.version, "ids": index.ids, "metas": index.metas,
                                                          "docs": index.docs}))
             np.save(tmp / "vectors.npy", index.vectors)
-            if index.summaries is not None:
-                np.save(tmp / "summaries.npy", index.summaries)
+            for name in ("summaries", "actions"):
+                if getattr(index, name) is not None:
+                    np.save(tmp / f"{name}.npy", getattr(index, name))
             old = self._dir.with_name(f"{tmp.name}.old")
             if self._dir.exists():
                 self._dir.rename(old)
@@ -215,11 +230,15 @@ class SearchIndexManager:
             vectors = np.load(self._dir / "vectors.npy")
             if "docs" not in saved or len(vectors) != len(saved["ids"]):
                 return None
-            summaries = np.load(self._dir / "summaries.npy") if (self._dir / "summaries.npy").exists() else None
-            if summaries is not None and len(summaries) != len(vectors):
-                summaries = None
+            views = {name: self._load_view(name, len(vectors)) for name in ("summaries", "actions")}
             return SearchIndex(version, saved["ids"], saved["metas"], bm25, dict(bm25.vocab_dict), saved["docs"], vectors,
-                               summaries)
+                               **views)
         except Exception as exc:  # a damaged cache is rebuilt, never fatal
             log.warning("bm25.load_failed", error=type(exc).__name__)
             return None
+
+    def _load_view(self, name: str, rows: int) -> np.ndarray | None:
+        """Load one saved view's vectors, or None when it is missing or does not match the chunks."""
+        path = self._dir / f"{name}.npy"
+        view = np.load(path) if path.exists() else None
+        return view if view is not None and len(view) == rows else None

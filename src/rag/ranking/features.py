@@ -22,8 +22,11 @@ FEATURES = (
     *(f"bm25_{f}" for f in FIELDS), "cover_path", "cover_summary",
     "ident_item", "ident_collection", "many_item", "many_collection", "item_endpoint", "verb_agrees", "verb_conflicts",
     "deprecated", "path_params", "depth", "is_operation", "is_get",
-    "api_dense_gap", "api_bm25_gap", "api_named", "exact",
+    "api_dense_gap", "api_bm25_gap", "api_named", "exact", "action_dense", "action_gap", "api_vote",
 )
+# How sharply the API vote follows similarity: a softmax temperature over cosine scores (about the spread
+# between a close and a loose MiniLM match), so the vote is decided by each API's best few operations.
+API_VOTE_TEMPERATURE = 0.05
 
 
 class RankableIndex(Protocol):
@@ -31,6 +34,7 @@ class RankableIndex(Protocol):
 
     vectors: np.ndarray
     summaries: np.ndarray | None
+    actions: np.ndarray | None
     fields: OperationFields
 
     def scores(self, query: str) -> np.ndarray: ...
@@ -72,6 +76,16 @@ def _group_max(values: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray
     return best
 
 
+def _api_vote(sims: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
+    """Return each API's log share of a similarity-weighted vote over all its allowed operations."""
+    finite = np.isfinite(sims)
+    if not finite.any():
+        return np.zeros(groups, dtype=np.float32)
+    weights = np.where(finite, np.exp((np.where(finite, sims, 0.0) - sims[finite].max()) / API_VOTE_TEMPERATURE), 0.0)
+    votes = np.bincount(codes, weights=weights, minlength=groups)
+    return np.log(votes / votes.sum() + 1e-6).astype(np.float32)
+
+
 def candidate_features(signals: QuestionSignals, text: str, qvec: np.ndarray, index: RankableIndex,
                        mask: np.ndarray | None, exact: np.ndarray | None = None) -> CandidateFeatures:
     """Pick the candidates for one question (or step) and compute their feature matrix."""
@@ -80,19 +94,22 @@ def candidate_features(signals: QuestionSignals, text: str, qvec: np.ndarray, in
     sims = index.vectors @ np.asarray(qvec, dtype=np.float32)
     bm25 = index.scores(text)
     summaries = index.summaries @ np.asarray(qvec, dtype=np.float32) if index.summaries is not None else sims
+    actions = index.actions @ np.asarray(qvec, dtype=np.float32) if index.actions is not None else summaries
+    # The action view scores candidates but does not add any: its extra candidates were mostly distractors.
     pos = np.union1d(np.union1d(_top(sims, CANDIDATES, allowed), _top(summaries, CANDIDATES // 2, allowed)),
                      _top(np.where(bm25 > 0, bm25, -np.inf), CANDIDATES, allowed))
     if exact is not None:
-        pos = np.union1d(pos, np.flatnonzero(exact & allowed))
+        pos = np.union1d(pos, np.flatnonzero((exact > 0) & allowed))
     if not len(pos):
         return CandidateFeatures(pos, np.zeros((0, len(FEATURES)), dtype=np.float32))
     dense, kw, codes = sims[pos], bm25[pos], f.api_codes[pos]
-    summary = summaries[pos]
+    summary, action = summaries[pos], actions[pos]
     dense_rank, kw_rank = _ranks(dense), np.where(kw > 0, _ranks(kw), CANDIDATES)
     groups = len(f.api_titles)
     api_dense = _group_max(np.where(allowed, sims, -np.inf).astype(np.float32), f.api_codes, groups)
     kw_rel = _rel(kw)
     api_kw = _group_max(kw_rel.astype(np.float32), codes, groups)
+    vote = _api_vote(np.where(allowed, np.maximum(sims, summaries), -np.inf), f.api_codes, groups)
     named = np.array([bool(set(signals.terms) & t) for t in f.api_titles], dtype=np.float32)
     item = f.item_endpoint[pos]
     ident, many = float(signals.names_identifier), float(signals.wants_many)
@@ -108,6 +125,7 @@ def candidate_features(signals: QuestionSignals, text: str, qvec: np.ndarray, in
         f.deprecated[pos], f.path_params[pos], f.depth[pos], f.is_operation[pos],
         (f.methods[pos] == "GET").astype(np.float32),
         api_dense[codes] - api_dense.max(), api_kw[codes] - 1.0, named[codes],
-        exact[pos].astype(np.float32) if exact is not None else np.zeros(len(pos)),
+        (exact[pos] > 0).astype(np.float32) if exact is not None else np.zeros(len(pos)),
+        action, action - action.max(), vote[codes],
     ]
     return CandidateFeatures(pos, np.column_stack(columns).astype(np.float32))

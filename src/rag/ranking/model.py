@@ -16,7 +16,7 @@ import numpy as np
 from src.rag.ranking.features import FEATURES
 
 WEIGHTS = Path(__file__).with_name("weights.json")
-FORMAT = 1
+FORMAT = 2
 # Plain-language reasons for the features that most often decide a rank.
 REASONS = {
     "dense": "close in meaning to the question",
@@ -39,7 +39,7 @@ REASONS = {
 
 @dataclass(frozen=True)
 class LinearRanker:
-    """Scores feature rows as the probability that a chunk answers the question."""
+    """Scores feature rows as the probability that a chunk answers the question, and judges whether it fits."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -47,11 +47,24 @@ class LinearRanker:
     intercept: float
     nothing_fits_below: float
     trained_on: str = ""
+    # The "does it fit at all?" judge: a pointwise model over the same standardised features. The rank score
+    # says which candidate is best among these; in a ten-operation library the best can still be far off.
+    fit_coef: np.ndarray | None = None
+    fit_intercept: float = 0.0
+
+    def logits(self, matrix: np.ndarray) -> np.ndarray:
+        """Return the rank score of each row as a log-odds."""
+        return ((matrix - self.mean) / self.scale) @ self.coef + self.intercept
 
     def scores(self, matrix: np.ndarray) -> np.ndarray:
         """Return the probability of each row (one row per candidate)."""
-        z = ((matrix - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-self.logits(matrix)))
+
+    def fit_probabilities(self, matrix: np.ndarray) -> np.ndarray:
+        """Return, per row, the probability that it really answers the question (what "nothing fits" reads)."""
+        if self.fit_coef is None:
+            return self.scores(matrix)
+        return 1.0 / (1.0 + np.exp(-(((matrix - self.mean) / self.scale) @ self.fit_coef + self.fit_intercept)))
 
     def reasons(self, row: np.ndarray, limit: int = 2) -> tuple[str, ...]:
         """Return the plain-language reasons that raised this row's score most."""
@@ -65,16 +78,20 @@ class LinearRanker:
         return {"format": FORMAT, "features": list(FEATURES), "mean": self.mean.round(6).tolist(),
                 "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
                 "intercept": round(float(self.intercept), 6), "nothing_fits_below": round(self.nothing_fits_below, 6),
-                "trained_on": self.trained_on}
+                "trained_on": self.trained_on,
+                "fit_coef": None if self.fit_coef is None else self.fit_coef.round(6).tolist(),
+                "fit_intercept": round(float(self.fit_intercept), 6)}
 
     @classmethod
     def from_json(cls, data: dict) -> LinearRanker:
         """Build a ranker from its JSON form; refuse one trained on other features."""
         if data.get("format") != FORMAT or tuple(data.get("features", ())) != FEATURES:
             raise ValueError("The ranker weights do not match this version's features; run scripts/train_ranker.py.")
+        fit = data.get("fit_coef")
         return cls(np.array(data["mean"], dtype=np.float32), np.array(data["scale"], dtype=np.float32),
                    np.array(data["coef"], dtype=np.float32), float(data["intercept"]),
-                   float(data["nothing_fits_below"]), str(data.get("trained_on", "")))
+                   float(data["nothing_fits_below"]), str(data.get("trained_on", "")),
+                   None if fit is None else np.array(fit, dtype=np.float32), float(data.get("fit_intercept", 0.0)))
 
 
 @lru_cache(maxsize=1)

@@ -46,15 +46,18 @@ class LearnedRanker:
 
     def rank(self, text: str, qvec: np.ndarray, index: RankableIndex, mask: np.ndarray | None,
              exact: np.ndarray | None = None, reasons: int = 2) -> list[Ranked]:
-        """Return the candidates best first; chunks the user named exactly come before the rest."""
+        """Return the candidates best first; a chunk the user named outright (METHOD /path, operation id, schema
+        name) comes first, while a bare typed path is only a feature: it is often the parent of the endpoint
+        meant ("something under /guilds/{id}/members to search members?")."""
         found = self.features(text, qvec, index, mask, exact)
         if not len(found.positions):
             return []
         model = self.model
         scores = model.scores(found.matrix)
-        named = found.column("exact") > 0
+        fit = model.fit_probabilities(found.matrix)
+        named = (exact[found.positions] == 2) if exact is not None else np.zeros(len(scores), dtype=bool)
         order = np.lexsort((found.positions, -scores, ~named))
         return [Ranked(int(found.positions[i]), float(scores[i]),
                        model.reasons(found.matrix[i]) if n < 10 * reasons else (),
-                       bool(named[i] or scores[i] >= model.nothing_fits_below), bool(named[i]))
+                       bool(named[i] or fit[i] >= model.nothing_fits_below), bool(named[i]))
                 for n, i in enumerate(order)]
