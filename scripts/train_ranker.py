@@ -32,7 +32,7 @@ from src.rag.retrieval import SearchFilters  # noqa: E402
 L2 = 1e-3
 # Regularisation of the pointwise "does it fit" logistic regression (sklearn's C), chosen by grouped CV.
 FIT_C = 0.3
-NOTHING_FITS_SHARE = 0.02
+NOTHING_FITS_SHARE = 0.03
 
 
 @dataclass
