@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from src.rag.codegen import SUPPORTED_LANGUAGES
-from tests.app.conftest import ask, upload
+from tests.app.conftest import ask, open_lazy, upload
 from tests.app.specs import twilio_frontline
 
 QUESTION = "How do I update a frontline user?"
@@ -45,6 +45,9 @@ def test_explorer_shows_every_language_in_its_own_tab(new_app):
     at = upload(new_app(), twilio_frontline())
     at.switch_page("pages/explorer.py").run()
     at.selectbox(key="explorer_api").set_value("twilio-frontline@1.0.0").run()
+    _ok(at)
+    shown = next(b for b in at.selectbox if b.label == "Operation").value
+    at = open_lazy(at, f"op_tabs_{shown}", "Code")
     _ok(at)
     labels = _labels(at)
     start = labels.index("curl")
