@@ -67,6 +67,8 @@ def _no_exception(page) -> None:
 
 def _use_every_suggestion(page) -> int:
     page.get_by_role("button", name=re.compile("New conversation")).click()
+    page.get_by_role("heading", name=HEADING).wait_for(timeout=60_000)
+    _idle(page)  # until the run ends, the old conversation's suggestions are still on the page too
     page.get_by_text("Try asking about").wait_for(timeout=60_000)
     chips = page.get_by_test_id("stMainBlockContainer").get_by_role("button").filter(has_text=re.compile(r"How do I"))
     questions = [re.sub(r"^lightbulb\s*", "", t).strip() for t in chips.all_inner_texts()]
