@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import uuid
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +16,7 @@ from pydantic import SecretStr
 
 from src.core.config import LLMProviderKind, Settings, load_settings
 from src.core.errors import AppError
+from src.core.logging import get_logger
 from src.core.ratelimit import RateLimiter
 from src.rag.conversations import ConversationStore
 from src.rag.api_names import ApiNames
@@ -21,6 +24,7 @@ from src.rag.jobs import IngestJobs
 from src.rag.library import ApiInfo
 from src.rag.service import Assistant
 
+log = get_logger("app")
 SESSION_PARAM = "sid"
 CONVERSATION_PARAM = "c"
 # The browser's id lives in a first-party cookie, so the bare URL finds the same conversations again.
@@ -31,7 +35,14 @@ _SID = re.compile(r"^[a-f0-9]{32}$")
 
 # --- process-wide resources (st.cache_resource keyed by data directory, so tests on temp dirs stay apart) ---------
 def settings() -> Settings:
-    """Read the settings from the environment (cheap; done on every run so a test's env var is honoured)."""
+    """Return the settings of the current environment (parsed again only when an APIASSIST_ variable changed)."""
+    # A page calls this a few dozen times per run and parsing costs ~20 ms each time; keyed by the variables
+    # themselves, so a changed environment (a test's monkeypatch, say) still takes effect at once.
+    return _settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("APIASSIST_"))))
+
+
+@lru_cache(maxsize=8)
+def _settings(_environment: tuple[tuple[str, str], ...]) -> Settings:
     return load_settings()
 
 
@@ -145,6 +156,18 @@ def _load(helper: Assistant, warm: Warmup) -> None:
         warm.error = str(err)
     finally:
         warm.done.set()
+    _prepare(helper)
+
+
+def _prepare(helper: Assistant) -> None:
+    """Do now what the first visit of a page would otherwise wait for: open the index, compile code templates."""
+    from src.rag.codegen.render import compile_templates
+
+    try:
+        helper.store.count()  # imports ChromaDB (seconds) and opens the collection
+        compile_templates()
+    except Exception as err:  # a page that needs these reports the failure itself, in one sentence
+        log.warning("app.prepare_failed", error=type(err).__name__)
 
 
 @st.cache_resource(show_spinner=False)

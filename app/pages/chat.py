@@ -116,9 +116,11 @@ def export(conv: Conversation | None) -> None:
     """Offer the open conversation as a Markdown download."""
     if conv is None:
         return
-    text = export_markdown(conv, state.conversations().messages(conv.id))
-    st.download_button("Export as Markdown", data=text, file_name=export_filename(conv), mime="text/markdown",
-                       icon=":material/download:", key="export", on_click="ignore")
+    store = state.conversations()
+    # Built when clicked (on Streamlit's download thread), not on every rerun of the page.
+    st.download_button("Export as Markdown", data=lambda: export_markdown(conv, store.messages(conv.id)),
+                       file_name=export_filename(conv), mime="text/markdown", icon=":material/download:",
+                       key="export", on_click="ignore")
 
 
 def usage_caption(conv: Conversation | None, where: DeltaGenerator) -> None:

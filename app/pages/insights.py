@@ -39,7 +39,11 @@ def topics(data: Insights) -> None:
     with right:
         st.caption("Words in questions")
         if data.terms:
-            st.bar_chart({t.label: t.count for t in data.terms}, horizontal=True)
+            # A table with bars, not a chart: a chart loads Altair here and Vega in the browser on every visit.
+            most = max(t.count for t in data.terms)
+            st.dataframe([{"Word": t.label, "Questions": t.count} for t in data.terms], hide_index=True,
+                         column_config={"Questions": st.column_config.ProgressColumn(
+                             "Questions", min_value=0, max_value=most, format="%d")})
         else:
             st.caption("No questions yet.")
 
@@ -56,8 +60,12 @@ def coverage(data: Insights) -> None:
         "Coverage": st.column_config.ProgressColumn("Coverage", min_value=0.0, max_value=1.0, format="percent")})
     for c in data.coverage:
         if c.never_retrieved:
-            with st.expander(f"{c.api}: {len(c.never_retrieved)} operations never retrieved"):
-                st.dataframe([{"Operation": k} for k in c.never_retrieved[:500]], hide_index=True)
+            # Drawn once opened: a large API lists hundreds of operations here.
+            box = st.expander(f"{c.api}: {len(c.never_retrieved)} operations never retrieved",
+                              key=f"never_retrieved_{c.api}", on_change="rerun")
+            if box.open:
+                with box:
+                    st.dataframe([{"Operation": k} for k in c.never_retrieved[:500]], hide_index=True)
 
 
 def runtime() -> None:

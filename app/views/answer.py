@@ -42,7 +42,7 @@ def render_answer(answer: Answer, message_id: int, feedback: Any = None, *, show
         show_markdown(answer.text)
     render_notices(answer)
     render_plan(answer)
-    render_sources(answer.sources)
+    render_sources(answer.sources, key=f"sources_{message_id}")
     render_code(answer.code, key=f"code_{message_id}")
     render_try_it(answer, message_id)
     render_usage(answer)
@@ -66,14 +66,19 @@ def render_plan(answer: Answer) -> None:
             st.dataframe(plan_rows(answer.plan), hide_index=True)
 
 
-def render_sources(sources: Iterable[Hit]) -> None:
-    """Show the sources as a table: API, method, path, JSON pointer, relevance."""
+def render_sources(sources: Iterable[Hit], key: str) -> None:
+    """Show the sources as a table (API, method, path, JSON pointer, relevance), drawn once opened."""
     # What a reader checks first comes first, so a narrow screen shows it without scrolling.
     rows = [{"Method": h.method or "", "Path": h.path or h.title, "Pointer": h.source, "API": h.api,
              "Relevance": round(max(0.0, min(1.0, h.score)), 3)} for h in sources]
     if not rows:
         return
-    with st.expander(f"Sources ({len(rows)})", icon=":material/library_books:"):
+    # A closed table is not sent at all: every answer of a conversation carries one, and each costs the
+    # browser a data grid to build before the page is usable.
+    box = st.expander(f"Sources ({len(rows)})", icon=":material/library_books:", key=key, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.dataframe(rows, hide_index=True, column_config={
             "Relevance": st.column_config.ProgressColumn("Relevance", min_value=0.0, max_value=1.0, format="%.2f"),
         })

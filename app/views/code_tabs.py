@@ -46,6 +46,7 @@ def render_code(samples: Iterable[CodeSample], key: str, *, show_all: bool = Fal
     """Show samples in one tab per preferred language plus a "More languages" tab (``show_all``: a tab each).
 
     Every tab gets `st.code`'s copy button; multi-step answers stack their steps inside each language's tab.
+    Under an answer only the open tab is drawn (a conversation holds many answers); ``show_all`` draws all.
     """
     samples = list(samples)
     if not samples:
@@ -56,11 +57,14 @@ def render_code(samples: Iterable[CodeSample], key: str, *, show_all: bool = Fal
     shown = ordered if show_all else [lang for lang in ordered if lang in first] or ordered[:1]
     others = [lang for lang in ordered if lang not in shown]
     labels = [plain(_label(lang)) for lang in shown] + ([f"More languages ({len(others)})"] if others else [])
-    tabs = st.tabs(labels, key=key)
+    lazy = not show_all
+    tabs = st.tabs(labels, key=key, on_change="rerun" if lazy else "ignore")
     for tab, language in zip(tabs, shown):
+        if lazy and not tab.open:
+            continue
         with tab:
             _show([s for s in samples if s.language == language])
-    if others:
+    if others and (not lazy or tabs[-1].open):
         with tabs[-1]:
             pick = st.radio("Language", others, format_func=_label, horizontal=True, key=f"{key}_more",
                             label_visibility="collapsed")

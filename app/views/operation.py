@@ -17,6 +17,9 @@ from src.rag.textutil import plain as plain_words
 from src.rag.types import ApiSpec, Operation, SchemaDef, SchemaField
 
 
+OPERATION_TABS = ["Parameters", "Request body", "Responses", "Auth", "Code", "Try it"]
+
+
 def cell_text(text: str) -> str:
     """Return spec prose as a table cell shows it: plain words, no Markdown links, escapes or emphasis."""
     return plain_words(text).replace("**", "").replace("__", "").replace("`", "")
@@ -79,33 +82,37 @@ def render_operation(spec: ApiSpec, op: Operation, flow: DataFlowGraph | None = 
     if flow is not None and flow_markdown(flow, op.key):
         with st.expander("Data flow", icon=":material/account_tree:"):
             st.markdown(flow_markdown(flow, op.key))
-    tabs = st.tabs(["Parameters", "Request body", "Responses", "Auth", "Code", "Try it"], key=f"op_tabs_{op.key}")
-    with tabs[0]:
-        _table(parameter_rows(op), "No parameters.")
-    with tabs[1]:
-        body = op.request_body
-        if body is None:
-            st.caption("No request body.")
-        else:
-            required = "required" if body.required else "optional"
-            schema = f" · schema {plain(body.schema_name)}" if body.schema_name else ""
-            st.caption(f"{plain(body.content_type)} · {required}{schema}")
-            _table(field_rows(body.fields), "The body has no documented fields.")
-    with tabs[2]:
-        for resp in op.responses:
-            label = f"{resp.status} {cell_text(resp.description)[:80]}"
-            with st.expander(plain(label), expanded=resp.status.startswith("2")):
-                if resp.content_type:
-                    st.caption(plain(resp.content_type) + (f" · schema {plain(resp.schema_name)}" if resp.schema_name else ""))
-                _table(field_rows(resp.fields), "No documented fields.")
-        if not op.responses:
-            st.caption("No documented responses.")
-    with tabs[3]:
-        _table(auth_rows(spec, op), "No authentication declared.")
-    with tabs[4]:
-        _code(spec, op)
-    with tabs[5]:
-        try_it(spec, op, key=f"tryit_op_{op.key}")
+    # Only the open tab is drawn: all six at once cost the browser several data grids and a code block per
+    # language before the page could be used.
+    drawers = (lambda: _table(parameter_rows(op), "No parameters."), lambda: _request_body(op),
+               lambda: _responses(op), lambda: _table(auth_rows(spec, op), "No authentication declared."),
+               lambda: _code(spec, op), lambda: try_it(spec, op, key=f"tryit_op_{op.key}"))
+    for tab, draw in zip(st.tabs(OPERATION_TABS, key=f"op_tabs_{op.key}", on_change="rerun"), drawers):
+        if tab.open:
+            with tab:
+                draw()
+
+
+def _request_body(op: Operation) -> None:
+    body = op.request_body
+    if body is None:
+        st.caption("No request body.")
+        return
+    required = "required" if body.required else "optional"
+    schema = f" · schema {plain(body.schema_name)}" if body.schema_name else ""
+    st.caption(f"{plain(body.content_type)} · {required}{schema}")
+    _table(field_rows(body.fields), "The body has no documented fields.")
+
+
+def _responses(op: Operation) -> None:
+    for resp in op.responses:
+        label = f"{resp.status} {cell_text(resp.description)[:80]}"
+        with st.expander(plain(label), expanded=resp.status.startswith("2")):
+            if resp.content_type:
+                st.caption(plain(resp.content_type) + (f" · schema {plain(resp.schema_name)}" if resp.schema_name else ""))
+            _table(field_rows(resp.fields), "No documented fields.")
+    if not op.responses:
+        st.caption("No documented responses.")
 
 
 def render_schema(schema: SchemaDef) -> None:

@@ -55,3 +55,13 @@ class CircuitOpen(ProviderError):
 
 class RateLimited(AppError):
     """A session asked too often; the message says when to try again."""
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """Return the exception and its causes, outermost first (libraries wrap transport errors in their own types)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen

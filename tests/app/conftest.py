@@ -56,6 +56,25 @@ def ask(at: AppTest, question: str) -> AppTest:
     return at.run()
 
 
+def open_lazy(at: AppTest, key: str, value: object = True) -> AppTest:
+    """Open a keyed expander (``True``) or pick a keyed tab (its label) that draws its content only once open."""
+    at.session_state[key] = value
+    return at.run()
+
+
+def open_sources(at: AppTest) -> AppTest:
+    """Open the Sources table under every answer of this session's conversations, as a click on each would."""
+    from src.core.config import load_settings
+    from src.rag.conversations import ConversationStore
+
+    store = ConversationStore(load_settings().data_dir)
+    for conv in store.list(at.session_state["owner"]):
+        for message in store.messages(conv.id):
+            if message.role == "assistant":
+                at.session_state[f"sources_{message.id}"] = True
+    return at.run()
+
+
 def texts(at_or_block) -> str:
     """Return every markdown, caption, title, info, success, warning and error text, joined."""
     kinds = ("markdown", "caption", "title", "subheader", "info", "success", "warning", "error")

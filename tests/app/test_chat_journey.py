@@ -5,7 +5,7 @@ from __future__ import annotations
 from src.core.config import load_settings
 from src.rag.conversations import ConversationStore
 from src.rag.transcript import export_markdown
-from tests.app.conftest import ask, texts, upload
+from tests.app.conftest import ask, open_sources, texts, upload
 from tests.app.specs import hostile_spec, twilio_frontline
 
 QUESTION = "How do I update a frontline user?"
@@ -36,6 +36,9 @@ def _ask_and_check(at):
     reply = at.chat_message[1]
     assert "/v1/Users/{Sid}" in texts(reply)
     assert any(e.label.startswith("Sources") for e in reply.expander)
+    assert not reply.dataframe  # the table is drawn only once its expander is opened
+    at = open_sources(at)
+    reply = at.chat_message[1]
     sources = reply.dataframe[0].value
     assert "POST" in set(sources["Method"]) and any(p.startswith("#/paths/") for p in sources["Pointer"])
     assert {t.label for t in reply.tabs} >= {"curl", "Python \\(requests\\)", "JavaScript \\(fetch\\)"}

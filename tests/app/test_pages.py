@@ -10,7 +10,7 @@ import pytest
 
 from src.core.config import load_settings
 from src.rag.conversations import ConversationStore
-from tests.app.conftest import ask, texts, upload
+from tests.app.conftest import ask, open_lazy, open_sources, texts, upload
 from tests.app.specs import PAYLOAD, hostile_spec, twilio_frontline
 from tests.generation.fake_servers import start_openai_server
 
@@ -62,10 +62,15 @@ def test_explorer_shows_operation_tables_auth_pointer_and_code(new_app):
     params = at.dataframe[0].value
     assert "Sid" in set(params["Name"]) and "path" in set(params["In"])
     assert any("#/paths/~1v1~1Users~1{Sid}/post" == c.value for c in at.code)
-    assert {t.label for t in at.tabs} >= {"Parameters", "Request body", "Responses", "Auth", "Code", "curl"}
-    assert any("curl -X POST" in c.value and "/v1/Users/" in c.value for c in at.code)
-    body_fields = at.dataframe[1].value  # request body as a table, not a raw dict
+    assert {t.label for t in at.tabs} == {"Parameters", "Request body", "Responses", "Auth", "Code", "Try it"}
+    assert len(at.dataframe) == 1 and not any("curl -X POST" in c.value for c in at.code)  # closed tabs wait
+
+    at = open_lazy(at, "op_tabs_POST /v1/Users/{Sid}", "Request body")
+    body_fields = at.dataframe[0].value  # request body as a table, not a raw dict
     assert {"Field", "Type", "Required"} <= set(body_fields.columns)
+    at = open_lazy(at, "op_tabs_POST /v1/Users/{Sid}", "Code")
+    assert "curl" in {t.label for t in at.tabs}
+    assert any("curl -X POST" in c.value and "/v1/Users/" in c.value for c in at.code)
 
     at.selectbox(key="explorer_api").set_value("hostile-pets-script-alert-1-script@1.0.0").run()
     at.text_input(key="explorer_query").set_value("").run()
@@ -103,7 +108,7 @@ def test_settings_persist_and_route_answers_through_the_chosen_provider(new_app,
         assert "prompt +" in texts(reply_block) and "completion tokens" in texts(reply_block)
         request = server.requests[-1].body
         assert request["model"] == "test-model"
-        assert len(reply_block.dataframe[0].value) <= 3  # the session's top-k
+        assert len(open_sources(at).chat_message[1].dataframe[0].value) <= 3  # the session's top-k
         first = _tokens(texts(reply_block))
         assert f"Conversation total: {first[0]:,} prompt + {first[1]:,} completion tokens" in texts(at)
 
@@ -234,6 +239,7 @@ def test_explorer_try_it_mock_shows_status_headers_and_a_body_from_the_spec(new_
     at = upload(new_app(), twilio_frontline())
     at.switch_page("pages/explorer.py").run()
     next(b for b in at.selectbox if b.label == "Operation").set_value("GET /v1/Users/{Sid}").run()
+    at = open_lazy(at, "op_tabs_GET /v1/Users/{Sid}", "Try it")
     at.button(key="tryit_op_GET /v1/Users/{Sid}_send").click().run()
     _ok(at)
     assert any("200" in m.value and "mock, composed from the spec" in m.value for m in at.markdown)

@@ -40,6 +40,12 @@ def ask(page, question: str, index: int) -> None:
     page.get_by_test_id("stChatMessage").nth(index).get_by_text("Sources (").wait_for(timeout=WAIT_MS)
 
 
+def open_sources(message) -> None:
+    """Open an answer's Sources and wait for its table (drawn only once the expander is open)."""
+    message.get_by_text("Sources (").click()
+    message.get_by_test_id("stDataFrame").wait_for(timeout=60_000)
+
+
 def shoot(page, out: Path, name: str) -> None:
     """Let the page settle, then save and shrink one screenshot."""
     page.wait_for_timeout(2000)
@@ -72,7 +78,7 @@ def tour(page, url: str, out: Path) -> None:
     page.mouse.move(800, 400)
     page.mouse.wheel(0, question["y"] - 70)  # a user scroll: the chat stops sticking to the bottom
     shoot(page, out, "chat.png")
-    last.get_by_text("Sources (").click()
+    open_sources(last)
     last.get_by_role("radio", name="Thumbs up").scroll_into_view_if_needed()
     shoot(page, out, "chat-answer.png")
     for name in ("library", "explorer", "insights", "settings"):
@@ -104,7 +110,7 @@ def phone(browser, context, url: str, out: Path) -> None:
     page = small.new_page()
     page.goto(url)
     page.get_by_test_id("stChatMessage").last.get_by_text("Sources (").wait_for(timeout=60_000)
-    page.get_by_test_id("stChatMessage").last.get_by_text("Sources (").click()
+    open_sources(page.get_by_test_id("stChatMessage").last)
     page.get_by_test_id("stChatMessage").last.get_by_text("Sources (").scroll_into_view_if_needed()
     shoot(page, out, "mobile.png")
     small.close()

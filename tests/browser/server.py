@@ -42,8 +42,9 @@ class AppServer:
             self.process.wait(timeout=5)
 
 
-def start_app(data_dir: Path, log: Path, extra_env: dict[str, str] | None = None, timeout_s: float = 60) -> AppServer:
-    """Start the app and wait until its health endpoint answers; return the server handle."""
+def start_app(data_dir: Path, log: Path, extra_env: dict[str, str] | None = None, timeout_s: float = 60,
+              repo: Path = REPO) -> AppServer:
+    """Start the app of `repo` (default this checkout) and wait until its health endpoint answers."""
     port = free_port()
     env = os.environ | {"APIASSIST_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "APIASSIST_LLM_PROVIDER": "offline",
                         "TOKENIZERS_PARALLELISM": "false"} | (extra_env or {})
@@ -51,7 +52,7 @@ def start_app(data_dir: Path, log: Path, extra_env: dict[str, str] | None = None
            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     started = time.perf_counter()
     out = log.open("wb")
-    process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(cmd, cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     if wait_until_healthy(process, f"{url}/_stcore/health", log, timeout_s):
         return AppServer(process, url, log, started)

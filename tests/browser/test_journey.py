@@ -1,33 +1,25 @@
 """The whole journey in a real Chromium on a fresh data dir, at 1440 and 390 px wide.
 
 Upload three specs while chatting, switch pages, close and reopen the bare URL and find the conversation,
-use every suggested question, try a request in mock mode. Prints first-paint and page-switch times
-(figures only; tests never assert timings). Screenshots land in tests/artifacts/ (git-ignored).
+use every suggested question, try a request in mock mode. Prints first paint (cold and warm), each page
+switch and the bare-URL reopen (figures only; tests never assert timings; scripts/bench/pages.py repeats
+them). Screenshots land in tests/artifacts/ (git-ignored).
 """
 
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from tests.browser.test_browser import ARGS, ARTIFACTS, CHROMIUM, SLOW_MS, app_server, require_chromium  # noqa: F401 (fixture)
+from tests.browser.timing import HEADING, figure_lines, first_paint, reopen_bare_url, switch_pages, timed
 from tests.conftest import shared
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
 FIRST = "twilio_frontline_v1.json"
 MORE = ["twilio_oauth_v1.json", "twilio_chat_v3.json"]
 QUESTION = "How do I update a frontline user?"
-PAGES = [("Library", "Library"), ("Explorer", "Explorer"), ("Insights", "Insights"), ("Settings", "Settings"),
-         ("Chat", None)]
-
-
-def _timed(action, wait) -> float:
-    started = time.perf_counter()
-    action()
-    wait()
-    return time.perf_counter() - started
 
 
 def _answers(page) -> int:
@@ -69,18 +61,14 @@ def _upload_while_chatting(page) -> None:
     page.screenshot(path=str(ARTIFACTS / "journey-01-uploaded.png"), full_page=True)
 
 
-def _switch_pages(page) -> list[float]:
-    times = []
-    for link, heading in PAGES:
-        target = page.get_by_role("heading", name=heading) if heading else page.get_by_text(QUESTION).first
-        times.append(_timed(lambda: page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click(),
-                            lambda: target.wait_for(timeout=60_000)))
-        assert page.get_by_test_id("stException").count() == 0
-    return times
+def _no_exception(page) -> None:
+    assert page.get_by_test_id("stException").count() == 0
 
 
 def _use_every_suggestion(page) -> int:
     page.get_by_role("button", name=re.compile("New conversation")).click()
+    page.get_by_role("heading", name=HEADING).wait_for(timeout=60_000)
+    _idle(page)  # until the run ends, the old conversation's suggestions are still on the page too
     page.get_by_text("Try asking about").wait_for(timeout=60_000)
     chips = page.get_by_test_id("stMainBlockContainer").get_by_role("button").filter(has_text=re.compile(r"How do I"))
     questions = [re.sub(r"^lightbulb\s*", "", t).strip() for t in chips.all_inner_texts()]
@@ -107,9 +95,7 @@ def _try_mock(page) -> None:
 
 
 def _reopen_bare_url(context, url: str) -> tuple[object, float]:
-    page = context.new_page()
-    took = _timed(lambda: page.goto(url), lambda: page.get_by_test_id("stSidebar").get_by_role(
-        "button", name=re.compile(re.escape(QUESTION))).wait_for(timeout=60_000))
+    page, took = reopen_bare_url(context, url, QUESTION)
     page.get_by_test_id("stSidebar").get_by_role("button", name=re.compile(re.escape(QUESTION))).click()
     page.get_by_test_id("stChatMessage").first.get_by_text(QUESTION).wait_for(timeout=60_000)
     return page, took
@@ -142,19 +128,19 @@ def test_whole_journey_at_desktop_and_phone_widths(app_server):
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
         try:
-            cold = _timed(lambda: page.goto(app_server.url),
-                          lambda: page.get_by_role("heading", name="Ask your APIs").wait_for(timeout=60_000))
+            cold = timed(lambda: page.goto(app_server.url),
+                         lambda: page.get_by_role("heading", name=HEADING).wait_for(timeout=60_000))
             assert "sid=" not in page.url  # the browser is remembered by a cookie, not the URL
             _upload_while_chatting(page)
-            switches = _switch_pages(page)
+            switches = switch_pages(page, QUESTION, check=_no_exception)
+            warm = first_paint(browser, app_server.url)  # a new visitor, now that the app is warm
             page.close()  # close the tab; the bare URL finds the conversation again
-            page, warm = _reopen_bare_url(context, app_server.url)
+            page, reopen = _reopen_bare_url(context, app_server.url)
             used = _use_every_suggestion(page)
             _try_mock(page)
             _narrow(browser, context, app_server.url)
         finally:
             page.screenshot(path=str(ARTIFACTS / "journey-zz-last.png"))
             browser.close()
-    print(f"\nfirst paint, cold app: {cold:.2f} s; warm app, bare URL to conversation list: {warm:.2f} s")
-    print("page switches: " + ", ".join(f"{name} {t:.2f} s" for (name, _), t in zip(PAGES, switches)))
+    print("\n" + "\n".join(figure_lines(cold, warm, switches, reopen)))
     print(f"suggested questions used: {used}")

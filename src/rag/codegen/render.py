@@ -47,6 +47,12 @@ def _env(language: str) -> jinja2.Environment:
     return env
 
 
+def compile_templates() -> None:
+    """Compile every language's template now (each takes a noticeable moment the first time it is used)."""
+    for key, lang in LANGUAGES.items():
+        _env(key).get_template(lang.template)
+
+
 def render(language: str, model: RequestModel, title: str) -> str:
     """Render the sample for one language."""
     lang = LANGUAGES[language]

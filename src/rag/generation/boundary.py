@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from src.core.errors import ProviderError, ProviderTimeout
+from src.core.errors import ProviderError, ProviderTimeout, causes
 from src.rag.generation.base import ProviderConfig
 from src.rag.generation.deadlines import Phase, StreamWatchdog
 
@@ -89,16 +89,6 @@ def context_too_long(config: ProviderConfig) -> ProviderError:
                          f"'{config.model}'; ask a shorter question or start a new conversation.")
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    """Return the exception and its causes (SDKs wrap transport errors in their own types)."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
 def _is_timeout(chain: list[BaseException]) -> bool:
     return any(isinstance(e, _HTTPX_TIMEOUTS) or "Timeout" in type(e).__name__ for e in chain)
 
@@ -124,7 +114,7 @@ def deadline_error(config: ProviderConfig, watchdog: StreamWatchdog) -> Provider
 def translate_error(exc: BaseException, config: ProviderConfig, watchdog: StreamWatchdog,
                     emitted: bool) -> ProviderError:
     """Turn any vendor or transport exception into one ProviderError with a one-sentence message."""
-    where, chain = config.where, _chain(exc)
+    where, chain = config.where, causes(exc)
     if watchdog.expired is not None:
         return deadline_error(config, watchdog)
     if isinstance(exc, ProviderError):
