@@ -94,11 +94,11 @@ def _try_mock(page) -> None:
     page.screenshot(path=str(ARTIFACTS / "journey-02-try-it.png"), full_page=True)
 
 
-def _reopen_bare_url(context, url: str) -> tuple[object, float]:
-    page, took = reopen_bare_url(context, url, QUESTION)
+def _reopen_bare_url(context, url: str) -> tuple[object, tuple[float, float]]:
+    page, painted, listed = reopen_bare_url(context, url, QUESTION)
     page.get_by_test_id("stSidebar").get_by_role("button", name=re.compile(re.escape(QUESTION))).click()
     page.get_by_test_id("stChatMessage").first.get_by_text(QUESTION).wait_for(timeout=60_000)
-    return page, took
+    return page, (painted, listed)
 
 
 def _narrow(browser, context, url: str) -> None:
