@@ -82,8 +82,12 @@ def examples(apis: tuple[str, ...]) -> None:
         return
     st.caption(f"Try asking about **{plain(state.api_title(api))}**:")
     for i, q in enumerate(questions):
-        if st.button(plain(q), key=f"example_{i}", icon=":material/lightbulb:"):
-            st.session_state["pending_question"] = (q, api)
+        # Set before the rerun starts, so the page, which reads the question first, asks it in that run.
+        st.button(plain(q), key=f"example_{i}", icon=":material/lightbulb:", on_click=_suggest, args=(q, api))
+
+
+def _suggest(question: str, api: str) -> None:
+    st.session_state["pending_question"] = (question, api)
 
 
 def welcome() -> None:
@@ -133,9 +137,28 @@ def usage_caption(conv: Conversation | None, where: DeltaGenerator) -> None:
         where.caption(":material/paid: Conversation total: " + usage_summary(usage).replace("$", "\\$"))
 
 
+def title_bar(conv: Conversation | None, head: DeltaGenerator, tail: DeltaGenerator) -> None:
+    """Fill the row above the messages: the conversation's title and cost, and its export."""
+    head.title(plain(conv.title) if conv else "Ask your APIs")
+    usage_caption(conv, head)
+    with tail:
+        export(conv)
+
+
 def page() -> None:
-    """Render the chat page."""
+    """Render the chat page; without a new question the heading and the conversation list go out first."""
     frame()
+    conv = sidebar.current_conversation()
+    head, tail = st.columns([4, 1], vertical_alignment="bottom")
+    # The input is pinned to the bottom wherever it is called; read first, it tells whether this run asks.
+    question = st.chat_input("Ask how to do something with your APIs…", max_chars=state.settings().max_question_chars)
+    suggested: tuple[str, ...] = ()
+    if not question and "pending_question" in st.session_state:
+        question, api = st.session_state.pop("pending_question")
+        suggested = (api,)  # a suggestion was checked against its own API
+    if not question:
+        # Sent before the sidebar and the history, so the browser draws them before the heavier parts.
+        title_bar(conv, head, tail)
     with st.sidebar:
         with guard("indexing the upload"):
             upload_box()
@@ -143,8 +166,9 @@ def page() -> None:
         with guard("reading the library"):
             apis = sidebar.library_filter()
         conversations_slot = st.container()
-    conv = sidebar.current_conversation()
-    head, tail = st.columns([4, 1], vertical_alignment="bottom")
+        if not question:
+            with conversations_slot:
+                sidebar.conversation_list(conv)
     history(conv)
     if not state.apis():
         welcome()
@@ -153,19 +177,12 @@ def page() -> None:
     else:
         with st.expander("Suggested questions", icon=":material/lightbulb:"):
             examples(apis)
-    question = st.chat_input("Ask how to do something with your APIs…", max_chars=state.settings().max_question_chars)
-    if not question and "pending_question" in st.session_state:
-        question, suggested_api = st.session_state.pop("pending_question")
-        apis = apis or (suggested_api,)  # a suggestion was checked against its own API
     if question:
-        conv = ask(question, conv, apis)
-    # Filled last, so a conversation started by this question is already titled, listed and exportable.
-    head.title(plain(conv.title) if conv else "Ask your APIs")
-    usage_caption(conv, head)
-    with tail:
-        export(conv)
-    with conversations_slot:
-        sidebar.conversation_list(conv)
+        conv = ask(question, conv, apis or suggested)
+        # Filled after the answer, so a conversation started by this question is already titled and listed.
+        title_bar(conv, head, tail)
+        with conversations_slot:
+            sidebar.conversation_list(conv)
 
 
 page()
