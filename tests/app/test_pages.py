@@ -325,3 +325,18 @@ def test_first_page_explains_offers_upload_in_the_main_area_and_remembers_the_br
     at = finish_indexing(at)
     assert not at.main.file_uploader  # with a library, the upload lives in the sidebar
     assert any(b.label.startswith("How do I") for b in at.main.button)  # suggestions instead
+
+
+def test_a_suggested_question_is_asked_titled_and_listed_in_its_click(new_app):
+    at = upload(new_app(), twilio_frontline())
+    suggestion = at.button(key="example_0")
+    question = suggestion.label
+    at = suggestion.click().run()
+    _ok(at)
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert question in texts(at.chat_message[0])
+    assert at.title[0].value == question  # the new conversation is titled by the suggestion
+    listed = [b.label.split(" · ")[0] for b in at.sidebar.button if b.key.startswith("conv_")]
+    assert listed == [question]
+    at = at.run()  # the question is asked once, not again on the next rerun
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
