@@ -13,7 +13,10 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 
-st.set_page_config(page_title="API Integration Assistant", page_icon=":material/api:", layout="wide")
+# A file of our own: a Material icon name would make every page view fetch it from Google's font servers,
+# which an offline or firewalled deployment cannot reach.
+st.set_page_config(page_title="API Integration Assistant", page_icon=str(Path(__file__).with_name("favicon.png")),
+                   layout="wide")
 
 PAGES = [
     st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),

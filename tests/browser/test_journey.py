@@ -9,12 +9,15 @@ them). Screenshots land in tests/artifacts/ (git-ignored).
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.browser.test_browser import ARGS, ARTIFACTS, CHROMIUM, SLOW_MS, app_server, require_chromium  # noqa: F401 (fixture)
 from tests.browser.timing import HEADING, figure_lines, first_paint, reopen_bare_url, switch_pages, timed
 from tests.conftest import shared
+
+LOCAL = {"127.0.0.1", "localhost"}
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
 FIRST = "twilio_frontline_v1.json"
@@ -126,6 +129,8 @@ def test_whole_journey_at_desktop_and_phone_widths(app_server):
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 900})
+        outside: list[str] = []  # the app works offline: nothing it loads may come from another host
+        context.on("request", lambda r: outside.append(r.url) if urlsplit(r.url).hostname not in LOCAL else None)
         page = context.new_page()
         try:
             cold = timed(lambda: page.goto(app_server.url),
@@ -144,3 +149,4 @@ def test_whole_journey_at_desktop_and_phone_widths(app_server):
             browser.close()
     print("\n" + "\n".join(figure_lines(cold, warm, switches, reopen)))
     print(f"suggested questions used: {used}")
+    assert outside == []
