@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from src.core.logging import get_logger
 from src.rag.planning.actions import split_actions
 from src.rag.planning.given import GivenValue, given_values
-from src.rag.planning.goals import pick_goal, resource_candidates, topic_words, with_referent
+from src.rag.planning.goals import consumer_candidates, pick_goal, resource_candidates, topic_words, with_referent
 from src.rag.planning.graph import DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
 from src.rag.planning.names import is_id_like, resource_of_path, split_name
@@ -47,6 +47,8 @@ class PlanContext:
     lookup: set[str]
     graph: DataFlowGraph
     spec: ApiSpec
+    # The user has the file on their machine: it gets an id by being uploaded, not by being looked up.
+    local_file: bool = False
     # Calls being planned right now (a producer's own producers must not loop back to them).
     active: set[str] = field(default_factory=set)
 
@@ -71,7 +73,7 @@ class Planner:
         try:
             ctx = PlanContext(question, given_values(question), set(tokenize(question)),
                               [_key(h) for h in ops if h.api == api], lookup_targets(question),
-                              self.graph_of(api), self.spec_of(api))
+                              self.graph_of(api), self.spec_of(api), bool(_LOCAL_FILE.search(question)))
         except Exception as exc:  # a plan is an addition to the answer; its absence must not break the answer
             log.warning("plan.unavailable", api=api, error=type(exc).__name__)
             return ()
@@ -103,9 +105,11 @@ class Planner:
         context = topic_words(question)
         goals: list[str] = []
         for action in actions:
-            query = with_referent(action, goals[-1] if goals else "")
+            previous = goals[-1] if goals else ""
+            query = with_referent(action, previous, ctx.graph)
             found = [_key(h) for h in self.search(query, api) if h.kind == ChunkKind.OPERATION and h.method]
             found += [k for k in resource_candidates(action, ctx.graph) if k not in found]
+            found += [k for k in consumer_candidates(action, ctx.graph, previous) if k not in found]
             fresh = [k for k in found if k not in goals]
             if fresh:
                 goals.append(pick_goal(action, fresh, ctx.graph, ctx.values, goals, context))
@@ -119,7 +123,7 @@ class Planner:
         inputs = []
         for inp in (node.inputs if node else ()) + optional_lookups(op, ctx.lookup):
             found = from_question(inp, ctx.values) or from_steps(ctx.graph, op.key, inp, steps)
-            if found is None and depth < MAX_DEPTH and self._needs_lookup(inp, ctx):
+            if found is None and depth < MAX_DEPTH and self._needs_lookup(op, inp, ctx):
                 producer = self._producer(op.key, inp, ctx, steps)
                 if producer is not None:
                     self._add(producer, ctx, steps, depth + 1, goal=False)
@@ -129,8 +133,13 @@ class Planner:
         steps.append(PlanStep(ctx.graph.api, op.method, op.path, op.pointer, tuple(inputs), op.summary, goal))
 
     @staticmethod
-    def _needs_lookup(inp: FlowInput, ctx: PlanContext) -> bool:
-        """Look an input up only when the user says they lack that resource's identifier."""
+    def _needs_lookup(op: Operation, inp: FlowInput, ctx: PlanContext) -> bool:
+        """Look an input up only when the user says they lack that resource's identifier.
+
+        A call that creates the resource the input names (uploading the file) is where it comes from.
+        """
+        if op.method.upper() == "POST" and inp.resource[-1:] and resource_of_path(op.path)[-1:] == inp.resource[-1:]:
+            return False
         named = bool(set(inp.resource) & ctx.lookup)
         return named and (is_id_like(inp.attribute) or inp.attribute == "name")
 
@@ -178,7 +187,9 @@ def _relevance(link: Link, ctx: PlanContext, inp: FlowInput | None = None) -> fl
     score = link.score + 0.5 * len(words & ctx.terms)
     if link.producer in ctx.ranked:
         score += 2.0 - 0.1 * ctx.ranked.index(link.producer)
-    if method == "GET":
+    if ctx.local_file and inp is not None and inp.resource[-1:] == ("file",):
+        score += 1.5 if method == "POST" else 0.0  # the user's own file gets its id by being uploaded
+    elif method == "GET":
         score += 1.5 + (0.5 if "[]" in link.field else 0.0)  # a lookup reads what exists
     if path.rstrip("/").endswith("}"):
         score -= 1.0  # reading one item needs its id already
