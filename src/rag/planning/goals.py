@@ -27,6 +27,8 @@ _HEADING = re.compile(r"^\s*([^:]{3,120}):\s+\S")
 # Verbs a path segment spells differently from the user ("email the invoice" is `/invoices/{id}/send`).
 _SAME_ACTION = {"email": "send", "mail": "send", "text": "send", "notify": "send", "lift": "delete",
                 "remove": "delete", "trigger": "run", "find": "search", "look": "search"}
+# How a path segment turns a verb into a noun ("evict" → `eviction`).
+_VERB_ENDINGS = {"ion", "ions", "ment", "ments", "al", "ing"}
 # Verbs that ask for what exists, found by listing or searching a collection rather than reading one item.
 _FINDING = {"find", "search", "list", "look", "locate"}
 # File types in a question name the file resource ("upload the jsonl", "a new PDF").
@@ -100,7 +102,7 @@ def verb_matches(action: str, key: str) -> bool:
     if len(verb) < 3 or len(literal) < 2 or "{" not in key:
         return False
     last = split_identifier(re.sub(r"\.[a-z]+$", "", literal[-1]))
-    return any(singular(w) == verb or (len(verb) > 4 and w.startswith(verb)) for w in last)
+    return any(singular(w) == verb or (w.startswith(verb) and w[len(verb):] in _VERB_ENDINGS) for w in last)
 
 
 def consumer_candidates(action: str, graph: DataFlowGraph, previous: str,
@@ -198,9 +200,15 @@ def pick_goal(action: str, candidates: Sequence[str], graph: DataFlowGraph, valu
         spelled = verb_matches(action, k)
         named = names_resource(action, k, context) or bool(back and fed_by(graph, k, back))
         return (not (method_fits(action, method) or (spelled and method != "GET")),
-                open_inputs(graph, k, values, earlier) - named - spelled - takes_given(graph, k, values),
-                not _verbs_kind(action, k), not fed_by(graph, k, earlier), rank[k])
+                open_inputs(graph, k, values, earlier) - named - 1.5 * spelled - takes_given(graph, k, values),
+                not _verbs_kind(action, k), not (back and _under(k, back[0])), not fed_by(graph, k, earlier), rank[k])
     return min(candidates, key=score)
+
+
+def _under(key: str, parent: str) -> bool:
+    """Tell whether a call's path extends another's (`/batches/{batch_id}` under `/batches`): the same thing, further on."""
+    path, base = key.split(" ", 1)[1], parent.split(" ", 1)[1].rstrip("/")
+    return path != base and path.startswith(base + "/")
 
 
 def _verbs_kind(action: str, key: str) -> bool:

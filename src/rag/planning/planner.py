@@ -13,7 +13,7 @@ from src.rag.planning.goals import consumer_candidates, pick_goal, resource_cand
 from src.rag.planning.graph import DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
 from src.rag.planning.names import is_id_like, resource_of_path, split_name
-from src.rag.planning.plan import PlanStep
+from src.rag.planning.plan import PlanInput, PlanStep
 from src.rag.textutil import tokenize
 from src.rag.types import ApiSpec, ChunkKind, Hit, Operation
 
@@ -127,7 +127,7 @@ class Planner:
                 producer = self._producer(op.key, inp, ctx, steps)
                 if producer is not None:
                     self._add(producer, ctx, steps, depth + 1, goal=False)
-                    found = from_steps(ctx.graph, op.key, inp, steps)
+                    found = from_steps(ctx.graph, op.key, inp, steps) or _from_listing(inp, producer, steps)
             inputs.append(found or from_user(inp))
         ctx.active.discard(op.key)
         steps.append(PlanStep(ctx.graph.api, op.method, op.path, op.pointer, tuple(inputs), op.summary, goal))
@@ -149,9 +149,29 @@ class Planner:
         found = ctx.graph.producers(key, inp.name) or scan_producers(ctx.graph, inp, key)
         links = [link for link in found if link.producer not in taken]
         if not links:
-            return None
+            parent = parent_listing(ctx.graph, key, inp)
+            return ctx.spec.operation(parent) if parent and parent not in taken else None
         best = max(links, key=lambda link: _relevance(link, ctx, inp))
         return ctx.spec.operation(best.producer)
+
+
+def parent_listing(graph: DataFlowGraph, key: str, inp: FlowInput) -> str:
+    """Return the GET on the collection a path variable indexes (`/invoices` for `/invoices/{invoice_uuid}/csv`).
+
+    The fallback when no response describes the id: by REST convention the collection lists its items.
+    """
+    if inp.location != "path":
+        return ""
+    path = key.split(" ", 1)[1]
+    head, sep, _ = path.partition("{" + inp.name + "}")
+    parent = f"GET {head.rstrip('/')}"
+    return parent if sep and parent != "GET " and parent in graph.operations else ""
+
+
+def _from_listing(inp: FlowInput, producer: Operation, steps: list[PlanStep]) -> PlanInput | None:
+    """Read an input off a listing whose items the spec leaves undescribed: the first item's id."""
+    n = next((i + 1 for i, s in enumerate(steps) if s.key == producer.key), 0)
+    return PlanInput(inp.name, "step", n, "[0].id", location=inp.location) if n else None
 
 
 def optional_lookups(op: Operation, targets: set[str]) -> tuple[FlowInput, ...]:
@@ -187,13 +207,14 @@ def _relevance(link: Link, ctx: PlanContext, inp: FlowInput | None = None) -> fl
     score = link.score + 0.5 * len(words & ctx.terms)
     if link.producer in ctx.ranked:
         score += 2.0 - 0.1 * ctx.ranked.index(link.producer)
-    if ctx.local_file and inp is not None and inp.resource[-1:] == ("file",):
-        score += 1.5 if method == "POST" else 0.0  # the user's own file gets its id by being uploaded
+    upload = ctx.local_file and inp is not None and inp.resource[-1:] == ("file",)
+    if upload:
+        score += 3.5 if method == "POST" else 0.0  # the user's own file gets its id by being uploaded
     elif method == "GET":
         score += 1.5 + (0.5 if "[]" in link.field else 0.0)  # a lookup reads what exists
     if path.rstrip("/").endswith("}"):
         score -= 1.0  # reading one item needs its id already
-    elif method == "GET" and inp is not None and inp.resource and resource_of_path(path)[-1:] == inp.resource[-1:]:
+    elif method == "GET" and not upload and inp is not None and inp.resource and resource_of_path(path)[-1:] == inp.resource[-1:]:
         score += 2.0  # listing the very resource the input names is how its id is looked up
     return score - 0.05 * len(resource_of_path(path))
 
