@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from src.rag.planning.actions import VERBS, method_fits, methods_for
 from src.rag.planning.given import GivenValue, id_prefix_fits
-from src.rag.planning.graph import DataFlowGraph
+from src.rag.planning.graph import DataFlowGraph, FlowInput
 from src.rag.planning.inputs import from_question
 from src.rag.planning.names import ATTRIBUTES, is_id_like, resource_of_path
 from src.rag.textutil import path_resources, singular, split_identifier, tokenize
@@ -27,6 +27,7 @@ _HEADING = re.compile(r"^\s*([^:]{3,120}):\s+\S")
 # Verbs a path segment spells differently from the user ("email the invoice" is `/invoices/{id}/send`).
 _SAME_ACTION = {"email": "send", "mail": "send", "text": "send", "notify": "send", "lift": "delete",
                 "remove": "delete", "trigger": "run", "find": "search", "look": "search"}
+_QUOTED = re.compile(r"'[^'\n]{1,80}'|\"[^\"\n]{1,80}\"|“[^”\n]{1,80}”")
 # How a path segment turns a verb into a noun ("evict" → `eviction`).
 _VERB_ENDINGS = {"ion", "ions", "ment", "ments", "al", "ing"}
 # Verbs that ask for what exists, found by listing or searching a collection rather than reading one item.
@@ -71,7 +72,7 @@ def _names_any(action: str, graph: DataFlowGraph) -> bool:
 
 
 def _action_words(action: str) -> set[str]:
-    words = set(tokenize(action))
+    words = set(tokenize(_QUOTED.sub(" ", action)))  # "a user 'app'": a quoted value names no resource
     return words | {"file"} if action_verb(action) == "upload" and words & _FILE_WORDS else words
 
 
@@ -137,6 +138,13 @@ def names_resource(action: str, key: str, context: set[str] = frozenset()) -> bo
     return bool(last) and (last[-1] in words or "".join(last) in words)
 
 
+def names_owner(action: str, key: str) -> bool:
+    """Tell whether the action names a resource the call's path sits under, in full or abbreviated ("db" → databases)."""
+    words = _action_words(action) - {action_verb(action)}
+    owners = {singular(w) for w in path_resources(key.split(" ", 1)[1])} - set(call_resource(key))
+    return any(w == o or (len(w) > 1 and id_prefix_fits(f"{w}_", (o,))) for w in words for o in owners)
+
+
 def open_inputs(graph: DataFlowGraph, key: str, values: Sequence[GivenValue], earlier: Sequence[str]) -> int:
     """Count the identifiers a call needs that neither the question nor an earlier goal supplies.
 
@@ -148,8 +156,7 @@ def open_inputs(graph: DataFlowGraph, key: str, values: Sequence[GivenValue], ea
     for inp in node.inputs if node else ():
         if not _names_id(inp.name) or inp.name in shared:
             continue  # a name, an amount or a plain noun (``namespace``) can be typed; an id must come from somewhere
-        if from_question(inp, values) is None and not any(
-                link.producer in earlier for link in graph.producers(key, inp.name)):
+        if from_question(inp, values) is None and not _fed(graph, key, inp, earlier):
             count += 1
     return count
 
@@ -161,7 +168,7 @@ def _names_id(name: str) -> bool:
 
 
 def takes_given(graph: DataFlowGraph, key: str, values: Sequence[GivenValue]) -> bool:
-    """Tell whether a call takes an identifier the user typed for it ("attach it to dispute dp_123", "droplet 42").
+    """Tell whether a call takes an identifier typed for it ("attach it to dispute dp_123", "droplet 42").
 
     The id's prefix or the noun just before it must name the call's resource; a name or an address may be
     a field of any call, so only typed identifiers and numbered resources count.
@@ -179,7 +186,21 @@ def _typed_for(value: GivenValue, resource: tuple[str, ...]) -> bool:
 
 def fed_by(graph: DataFlowGraph, key: str, earlier: Sequence[str]) -> bool:
     """Tell whether an earlier goal produces one of this operation's required inputs."""
-    return any(link.producer in earlier for links in graph.links.get(key, {}).values() for link in links)
+    node = graph.operations.get(key)
+    return any(_fed(graph, key, inp, earlier) for inp in (node.inputs if node else ()))
+
+
+def _fed(graph: DataFlowGraph, key: str, inp: FlowInput, earlier: Sequence[str]) -> bool:
+    """Tell whether an earlier goal produces one input.
+
+    An earlier call whose response the spec leaves undescribed (many Postman collections, specs split over
+    files) feeds the path identifier of the resource it creates or lists: `POST /transfers` → `{transferId}`.
+    """
+    if any(link.producer in earlier for link in graph.producers(key, inp.name)):
+        return True
+    return inp.location == "path" and is_id_like(inp.attribute) and any(
+        k in graph.operations and not graph.operations[k].outputs and k.split(" ", 1)[0] in {"POST", "GET"}
+        and inp.resource[-1:] == resource_of_path(k.split(" ", 1)[1])[-1:] for k in earlier)
 
 
 def pick_goal(action: str, candidates: Sequence[str], graph: DataFlowGraph, values: Sequence[GivenValue],
@@ -189,19 +210,22 @@ def pick_goal(action: str, candidates: Sequence[str], graph: DataFlowGraph, valu
     In order: a method that can do the verb (or a path segment spelling it); fewest identifiers nobody
     supplies, naming the resource (in the action as the user wrote it, not the pronoun's stand-in) or
     taking what the previous goal returned when the action refers back to it, a path spelling the verb,
-    and taking an identifier the user typed each outweighing one of them; the verb's own kind of call (a DELETE to remove, a collection to find); fed
+    and taking an identifier the user typed each outweighing one of them (a resource the path sits under
+    named, half of one); the verb's own kind of call (a DELETE to remove, a collection to find); fed
     by an earlier goal; ranker order.
     """
     rank = {k: n for n, k in enumerate(candidates)}
     back = earlier[-1:] if earlier and refers_back(action, graph) else []
+    objectless = bool(back) and not _names_any(action, graph)
 
     def score(k: str) -> tuple:
         method = k.split(" ", 1)[0]
         spelled = verb_matches(action, k)
         named = names_resource(action, k, context) or bool(back and fed_by(graph, k, back))
         return (not (method_fits(action, method) or (spelled and method != "GET")),
-                open_inputs(graph, k, values, earlier) - named - 1.5 * spelled - takes_given(graph, k, values),
-                not _verbs_kind(action, k), not (back and _under(k, back[0])), not fed_by(graph, k, earlier), rank[k])
+                open_inputs(graph, k, values, earlier) - named - 1.5 * spelled - takes_given(graph, k, [v for v in values if v.text in action])
+                - 0.5 * names_owner(action, k),
+                not _verbs_kind(action, k), not (objectless and _under(k, back[0])), not fed_by(graph, k, earlier), rank[k])
     return min(candidates, key=score)
 
 

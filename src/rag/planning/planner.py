@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from src.core.logging import get_logger
-from src.rag.planning.actions import split_actions
+from src.rag.planning.actions import method_fits, methods_for, opens_with_verb, split_actions
 from src.rag.planning.given import GivenValue, given_values
-from src.rag.planning.goals import consumer_candidates, pick_goal, resource_candidates, topic_words, with_referent
+from src.rag.planning.goals import action_verb, consumer_candidates, pick_goal, resource_candidates, topic_words, with_referent
 from src.rag.planning.graph import DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
 from src.rag.planning.names import is_id_like, resource_of_path, split_name
@@ -21,6 +21,8 @@ log = get_logger(__name__)
 
 MAX_DEPTH = 4
 MAX_STEPS = 6
+# How far down the ranked hits a one-action question's goal may be when the top hit cannot do its verb.
+CHANGE_WINDOW = 5
 # The user says they lack an identifier: every resource named in that sentence must be looked up first.
 _LACKING = re.compile(r"\b(don'?t|do not|doesn'?t|dont) (know|have)\b|\bnot (its|the|their) (id|sid)\b|"
                       r"\bonly (have|know)\b|\bwithout (the|its|an?) (id|sid)\b|\bby (name|email|number|username)\b",
@@ -101,7 +103,7 @@ class Planner:
         """
         actions = split_actions(question)
         if len(actions) < 2:
-            return [_key(ops[0])]
+            return [_changing_goal(actions[0], ops) if actions else _key(ops[0])]
         context = topic_words(question)
         goals: list[str] = []
         for action in actions:
@@ -138,7 +140,8 @@ class Planner:
 
         A call that creates the resource the input names (uploading the file) is where it comes from.
         """
-        if op.method.upper() == "POST" and inp.resource[-1:] and resource_of_path(op.path)[-1:] == inp.resource[-1:]:
+        if op.method.upper() == "POST" and inp.location == "body" and inp.resource[-1:] \
+                and resource_of_path(op.path)[-1:] == inp.resource[-1:]:
             return False
         named = bool(set(inp.resource) & ctx.lookup)
         return named and (is_id_like(inp.attribute) or inp.attribute == "name")
@@ -147,12 +150,19 @@ class Planner:
         """Pick the producer the question makes likeliest: graph score, question words, ranker order, lookups first."""
         taken = {s.key for s in steps} | {key} | ctx.active
         found = ctx.graph.producers(key, inp.name) or scan_producers(ctx.graph, inp, key)
-        links = [link for link in found if link.producer not in taken]
+        links = [link for link in found if link.producer not in taken and not _needs_same(ctx.graph, link.producer, inp)]
         if not links:
             parent = parent_listing(ctx.graph, key, inp)
             return ctx.spec.operation(parent) if parent and parent not in taken else None
         best = max(links, key=lambda link: _relevance(link, ctx, inp))
         return ctx.spec.operation(best.producer)
+
+
+def _needs_same(graph: DataFlowGraph, producer: str, inp: FlowInput) -> bool:
+    """Tell whether a producer itself needs the identifier it is asked for (reading one call needs its sid)."""
+    node = graph.operations.get(producer)
+    return any(i.resource[-1:] == inp.resource[-1:] and i.attribute == inp.attribute and i.location == "path"
+               for i in (node.inputs if node else ()) if inp.resource)
 
 
 def parent_listing(graph: DataFlowGraph, key: str, inp: FlowInput) -> str:
@@ -217,6 +227,18 @@ def _relevance(link: Link, ctx: PlanContext, inp: FlowInput | None = None) -> fl
     elif method == "GET" and not upload and inp is not None and inp.resource and resource_of_path(path)[-1:] == inp.resource[-1:]:
         score += 2.0  # listing the very resource the input names is how its id is looked up
     return score - 0.05 * len(resource_of_path(path))
+
+
+def _changing_goal(action: str, ops: Sequence[Hit]) -> str:
+    """Return the top hit, or the first of the next few that can make the change an action opens with.
+
+    "end that call" ranked the read of one call first; a verb that changes things cannot be a GET.
+    """
+    verb = action_verb(action) if opens_with_verb(action) else ""
+    if not verb or "GET" in methods_for(verb) or (ops[0].method or "").upper() != "GET":
+        return _key(ops[0])
+    fitting = [h for h in ops[:CHANGE_WINDOW] if method_fits(action, h.method or "")]
+    return _key(fitting[0] if fitting else ops[0])
 
 
 def _key(hit: Hit) -> str:
