@@ -27,6 +27,8 @@ _HEADING = re.compile(r"^\s*([^:]{3,120}):\s+\S")
 # Verbs a path segment spells differently from the user ("email the invoice" is `/invoices/{id}/send`).
 _SAME_ACTION = {"email": "send", "mail": "send", "text": "send", "notify": "send", "lift": "delete",
                 "remove": "delete", "trigger": "run", "find": "search", "look": "search"}
+# A field name typed into the question: dotted or snake_case words (`invoice_settings.default_payment_method`).
+FIELD_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:[._][a-z]+)*\b|\b[a-z]+(?:_[a-z]+){2,}\b")
 _QUOTED = re.compile(r"'[^'\n]{1,80}'|\"[^\"\n]{1,80}\"|“[^”\n]{1,80}”")
 # How a path segment turns a verb into a noun ("evict" → `eviction`).
 _VERB_ENDINGS = {"ion", "ions", "ment", "ments", "al", "ing"}
@@ -72,7 +74,8 @@ def _names_any(action: str, graph: DataFlowGraph) -> bool:
 
 
 def _action_words(action: str) -> set[str]:
-    words = set(tokenize(_QUOTED.sub(" ", action)))  # "a user 'app'": a quoted value names no resource
+    # "a user 'app'", "(invoice_settings.default_payment_method)": a quoted value or a field names no resource
+    words = set(tokenize(FIELD_NAME.sub(" ", _QUOTED.sub(" ", action))))
     return words | {"file"} if action_verb(action) == "upload" and words & _FILE_WORDS else words
 
 
@@ -134,14 +137,16 @@ def resource_candidates(action: str, graph: DataFlowGraph, limit: int = RESOURCE
 def names_resource(action: str, key: str, context: set[str] = frozenset()) -> bool:
     """Tell whether the action (or the question's leading summary) names the resource the call works on."""
     words = (_action_words(action) - {action_verb(action)}) | set(context)
-    last = call_resource(key)
+    # a verb segment works on its owner only for the verb asked: `/disputes/{id}/close` does not "attach"
+    last = call_resource(key) if verb_matches(action, key) else resource_of_path(key.split(" ", 1)[1])
     return bool(last) and (last[-1] in words or "".join(last) in words)
 
 
 def names_owner(action: str, key: str) -> bool:
     """Tell whether the action names a resource the call's path sits under, in full or abbreviated ("db" → databases)."""
     words = _action_words(action) - {action_verb(action)}
-    owners = {singular(w) for w in path_resources(key.split(" ", 1)[1])} - set(call_resource(key))
+    literal = [s for s in key.split(" ", 1)[1].split("/") if s and "{" not in s]
+    owners = {singular(w) for seg in literal[:-1] for w in split_identifier(seg)}
     return any(w == o or (len(w) > 1 and id_prefix_fits(f"{w}_", (o,))) for w in words for o in owners)
 
 
@@ -167,21 +172,22 @@ def _names_id(name: str) -> bool:
     return bool(parts) and is_id_like(ATTRIBUTES.get(parts[-1], ""))
 
 
-def takes_given(graph: DataFlowGraph, key: str, values: Sequence[GivenValue]) -> bool:
+def takes_given(graph: DataFlowGraph, key: str, values: Sequence[GivenValue], named: set[str] | None = None) -> bool:
     """Tell whether a call takes an identifier typed for it ("attach it to dispute dp_123", "droplet 42").
 
     The id's prefix or the noun just before it must name the call's resource; a name or an address may be
-    a field of any call, so only typed identifiers and numbered resources count.
+    a field of any call, so only typed identifiers and numbered resources count. With `named`, only inputs
+    of a resource among those words count.
     """
     node = graph.operations.get(key)
-    return any(_names_id(i.name) and i.resource and any(_typed_for(v, i.resource) for v in values)
-               for i in (node.inputs if node else ()))
+    return any((_names_id(i.name) or i.location == "path") and i.resource and any(_typed_for(v, i.resource) for v in values)
+               and (named is None or i.resource[-1] in named) for i in (node.inputs if node else ()))
 
 
 def _typed_for(value: GivenValue, resource: tuple[str, ...]) -> bool:
     if value.kind == "id" and id_prefix_fits(str(value.value), resource):
         return True
-    return value.kind in {"id", "number", "name"} and value.before[-1:] == resource[-1:]
+    return value.kind in {"id", "number"} and value.before[-1:] == resource[-1:]
 
 
 def fed_by(graph: DataFlowGraph, key: str, earlier: Sequence[str]) -> bool:
@@ -204,14 +210,15 @@ def _fed(graph: DataFlowGraph, key: str, inp: FlowInput, earlier: Sequence[str])
 
 
 def pick_goal(action: str, candidates: Sequence[str], graph: DataFlowGraph, values: Sequence[GivenValue],
-              earlier: Sequence[str], context: set[str]) -> str:
+              earlier: Sequence[str], context: set[str], fields: frozenset[str] = frozenset(),
+              typed: Sequence[GivenValue] = ()) -> str:
     """Return the candidate that best does the action given the goals before it.
 
     In order: a method that can do the verb (or a path segment spelling it); fewest identifiers nobody
     supplies, naming the resource (in the action as the user wrote it, not the pronoun's stand-in) or
     taking what the previous goal returned when the action refers back to it, a path spelling the verb,
     and taking an identifier the user typed each outweighing one of them (a resource the path sits under
-    named, half of one); the verb's own kind of call (a DELETE to remove, a collection to find); fed
+    named, half of one); `fields` are calls taking a request field the action names, which names them; the verb's own kind of call (a DELETE to remove, a collection to find); fed
     by an earlier goal; ranker order.
     """
     rank = {k: n for n, k in enumerate(candidates)}
@@ -221,11 +228,15 @@ def pick_goal(action: str, candidates: Sequence[str], graph: DataFlowGraph, valu
     def score(k: str) -> tuple:
         method = k.split(" ", 1)[0]
         spelled = verb_matches(action, k)
-        named = names_resource(action, k, context) or bool(back and fed_by(graph, k, back))
+        named = names_resource(action, k, context) or bool(back and fed_by(graph, k, back)) or k in fields
+        # an id typed in the action, or elsewhere for the very resource the action names ("the dispute")
+        given = takes_given(graph, k, [v for v in values if v.text in action]) or \
+            takes_given(graph, k, values, _action_words(action))
         return (not (method_fits(action, method) or (spelled and method != "GET")),
-                open_inputs(graph, k, values, earlier) - named - 1.5 * spelled - takes_given(graph, k, [v for v in values if v.text in action])
+                open_inputs(graph, k, values, earlier) - named - 1.5 * spelled - given
                 - 0.5 * names_owner(action, k),
-                not _verbs_kind(action, k), not (objectless and _under(k, back[0])), not fed_by(graph, k, earlier), rank[k])
+                not _verbs_kind(action, k), not (objectless and _under(k, back[0])), not fed_by(graph, k, earlier),
+                not takes_given(graph, k, typed), rank[k])
     return min(candidates, key=score)
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from src.core.logging import get_logger
 from src.rag.planning.actions import method_fits, methods_for, opens_with_verb, split_actions
 from src.rag.planning.given import GivenValue, given_values
-from src.rag.planning.goals import action_verb, consumer_candidates, pick_goal, resource_candidates, topic_words, with_referent
-from src.rag.planning.graph import DataFlowGraph, FlowInput, Link, scan_producers
+from src.rag.planning.goals import FIELD_NAME, action_verb, consumer_candidates, pick_goal, resource_candidates, topic_words, with_referent
+from src.rag.planning.graph import MIN_SCORE, DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
 from src.rag.planning.names import is_id_like, resource_of_path, split_name
 from src.rag.planning.plan import PlanInput, PlanStep
@@ -112,9 +112,12 @@ class Planner:
             found = [_key(h) for h in self.search(query, api) if h.kind == ChunkKind.OPERATION and h.method]
             found += [k for k in resource_candidates(action, ctx.graph) if k not in found]
             found += [k for k in consumer_candidates(action, ctx.graph, previous) if k not in found]
+            fields = field_takers(action, ctx.spec)
+            found += [k for k in sorted(fields, key=len) if k not in found]
             fresh = [k for k in found if k not in goals]
             if fresh:
-                goals.append(pick_goal(action, fresh, ctx.graph, ctx.values, goals, context))
+                goals.append(pick_goal(action, fresh, ctx.graph, _own_values(action, actions, ctx.values), goals, context,
+                                       fields, ctx.values))
         return goals or [_key(ops[0])]
 
     def _add(self, op: Operation, ctx: PlanContext, steps: list[PlanStep], depth: int, goal: bool) -> None:
@@ -151,9 +154,11 @@ class Planner:
         taken = {s.key for s in steps} | {key} | ctx.active
         found = ctx.graph.producers(key, inp.name) or scan_producers(ctx.graph, inp, key)
         links = [link for link in found if link.producer not in taken and not _needs_same(ctx.graph, link.producer, inp)]
+        listing = parent_listing(ctx.graph, key, inp) or resource_listing(ctx.graph, inp)
+        if listing and listing not in taken and all(link.producer != listing for link in links):
+            links.append(Link(listing, "[].id", MIN_SCORE))  # the spec leaves the listing's items undescribed
         if not links:
-            parent = parent_listing(ctx.graph, key, inp)
-            return ctx.spec.operation(parent) if parent and parent not in taken else None
+            return None
         best = max(links, key=lambda link: _relevance(link, ctx, inp))
         return ctx.spec.operation(best.producer)
 
@@ -176,6 +181,15 @@ def parent_listing(graph: DataFlowGraph, key: str, inp: FlowInput) -> str:
     head, sep, _ = path.partition("{" + inp.name + "}")
     parent = f"GET {head.rstrip('/')}"
     return parent if sep and parent != "GET " and parent in graph.operations else ""
+
+
+def resource_listing(graph: DataFlowGraph, inp: FlowInput) -> str:
+    """Return the plain GET of the collection an input's resource names (`GET /v2/droplets` for `droplet_id`)."""
+    if not inp.resource or not is_id_like(inp.attribute):
+        return ""
+    found = [k for k in graph.operations if k.startswith("GET ") and "{" not in k
+             and resource_of_path(k.split(" ", 1)[1])[-1:] == inp.resource[-1:]]
+    return min(found, key=len) if found else ""
 
 
 def _from_listing(inp: FlowInput, producer: Operation, steps: list[PlanStep]) -> PlanInput | None:
@@ -227,6 +241,20 @@ def _relevance(link: Link, ctx: PlanContext, inp: FlowInput | None = None) -> fl
     elif method == "GET" and not upload and inp is not None and inp.resource and resource_of_path(path)[-1:] == inp.resource[-1:]:
         score += 2.0  # listing the very resource the input names is how its id is looked up
     return score - 0.05 * len(resource_of_path(path))
+
+
+def field_takers(action: str, spec: ApiSpec) -> frozenset[str]:
+    """Return the calls whose request takes a field the action spells out (`invoice_settings.default_payment_method`)."""
+    named = {m.lower() for m in FIELD_NAME.findall(action)}
+    if not named:
+        return frozenset()
+    return frozenset(op.key for op in spec.operations if op.request_body is not None
+                     and named & {f.name.lower() for f in op.request_body.fields})
+
+
+def _own_values(action: str, actions: Sequence[str], values: Sequence[GivenValue]) -> list[GivenValue]:
+    """Return the values typed for this action: its own, or ones no other action holds (a heading's dispute id)."""
+    return [v for v in values if v.text in action or not any(v.text in other for other in actions)]
 
 
 def _changing_goal(action: str, ops: Sequence[Hit]) -> str:
