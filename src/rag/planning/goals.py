@@ -146,7 +146,7 @@ def names_owner(action: str, key: str) -> bool:
     """Tell whether the action names a resource the call's path sits under, in full or abbreviated ("db" → databases)."""
     words = _action_words(action) - {action_verb(action)}
     literal = [s for s in key.split(" ", 1)[1].split("/") if s and "{" not in s]
-    owners = {singular(w) for seg in literal[:-1] for w in split_identifier(seg)}
+    owners = {singular(w) for seg in literal[:-1] for w in split_identifier(seg)} - set(resource_of_path(key.split(" ", 1)[1]))
     return any(w == o or (len(w) > 1 and id_prefix_fits(f"{w}_", (o,))) for w in words for o in owners)
 
 
