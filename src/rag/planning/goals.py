@@ -146,7 +146,8 @@ def names_owner(action: str, key: str) -> bool:
     """Tell whether the action names a resource the call's path sits under, in full or abbreviated ("db" → databases)."""
     words = _action_words(action) - {action_verb(action)}
     literal = [s for s in key.split(" ", 1)[1].split("/") if s and "{" not in s]
-    owners = {singular(w) for seg in literal[:-1] for w in split_identifier(seg)} - set(resource_of_path(key.split(" ", 1)[1]))
+    named = set(resource_of_path(key.split(" ", 1)[1]))
+    owners = {singular(w) for seg in literal[:-1] for w in split_identifier(seg)} - named
     return any(w == o or (len(w) > 1 and id_prefix_fits(f"{w}_", (o,))) for w in words for o in owners)
 
 
@@ -215,11 +216,12 @@ def pick_goal(action: str, candidates: Sequence[str], graph: DataFlowGraph, valu
     """Return the candidate that best does the action given the goals before it.
 
     In order: a method that can do the verb (or a path segment spelling it); fewest identifiers nobody
-    supplies, naming the resource (in the action as the user wrote it, not the pronoun's stand-in) or
-    taking what the previous goal returned when the action refers back to it, a path spelling the verb,
-    and taking an identifier the user typed each outweighing one of them (a resource the path sits under
-    named, half of one); `fields` are calls taking a request field the action names, which names them; the verb's own kind of call (a DELETE to remove, a collection to find); fed
-    by an earlier goal; ranker order.
+    supplies, with naming the resource (in the action as the user wrote it, not the pronoun's stand-in, or
+    by a request field in `fields`) or taking what the previous goal returned when the action refers back,
+    a path spelling the verb, and taking an id typed for it each outweighing one of them (a resource the
+    path sits under named, half of one); the verb's own kind of call (a DELETE to remove, a collection to
+    find); a path under the previous goal's when the action names nothing else ("poll until done"); fed by
+    an earlier goal; taking an id typed anywhere in the question (`typed`); ranker order.
     """
     rank = {k: n for n, k in enumerate(candidates)}
     back = earlier[-1:] if earlier and refers_back(action, graph) else []

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from src.core.logging import get_logger
 from src.rag.planning.actions import method_fits, methods_for, opens_with_verb, split_actions
 from src.rag.planning.given import GivenValue, given_values
-from src.rag.planning.goals import FIELD_NAME, action_verb, consumer_candidates, pick_goal, resource_candidates, topic_words, with_referent
+from src.rag.planning.goals import (FIELD_NAME, action_verb, consumer_candidates, pick_goal, resource_candidates,
+                                    topic_words, with_referent)
 from src.rag.planning.graph import MIN_SCORE, DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
 from src.rag.planning.names import is_id_like, resource_of_path, split_name
@@ -238,7 +239,8 @@ def _relevance(link: Link, ctx: PlanContext, inp: FlowInput | None = None) -> fl
         score += 1.5 + (0.5 if "[]" in link.field else 0.0)  # a lookup reads what exists
     if path.rstrip("/").endswith("}"):
         score -= 1.0  # reading one item needs its id already
-    elif method == "GET" and not upload and inp is not None and inp.resource and resource_of_path(path)[-1:] == inp.resource[-1:]:
+    elif method == "GET" and not upload and inp is not None and inp.resource \
+            and resource_of_path(path)[-1:] == inp.resource[-1:]:
         score += 2.0  # listing the very resource the input names is how its id is looked up
     return score - 0.05 * len(resource_of_path(path))
 
