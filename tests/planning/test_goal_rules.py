@@ -98,7 +98,7 @@ def test_a_verbless_clause_after_then_keeps_the_making_verb():
     assert actions == ["create a new db user 'app'", "create a pgbouncer pool that uses it"]
 
 
-def test_a_change_verb_skips_a_top_read_for_one_action():
+def test_a_change_verb_skips_a_top_read_and_an_existing_thing_is_not_created_again():
     def hit(method: str, path: str) -> Hit:
         return Hit(path, "crafted", ChunkKind.OPERATION, path, "crafted", 1.0, method=method, path=path)
 
@@ -106,6 +106,9 @@ def test_a_change_verb_skips_a_top_read_for_one_action():
     assert _changing_goal("end that call", ops) == "POST /Calls/{Sid}.json"
     assert _changing_goal("show that call", ops) == "GET /Calls/{Sid}.json"
     assert _changing_goal("the call I'm on", ops) == "GET /Calls/{Sid}.json"  # no verb: the ranker decides
+    ips = [hit("POST", "/v2/reserved_ips"), hit("POST", "/v2/reserved_ips/{reserved_ip}/actions")]
+    assert _changing_goal("assign my existing reserved ip to it", ips) == "POST /v2/reserved_ips/{reserved_ip}/actions"
+    assert _changing_goal("assign a new reserved ip to it", ips) == "POST /v2/reserved_ips"
 
 
 def test_a_local_file_is_a_lookup_target_the_upload_answers():

@@ -33,6 +33,7 @@ _EVERY = re.compile(r"\b(?:every|each|all(?: of)?(?: the| my| their)?)\s+"
                     r"([a-z-]+(?:\s+(?!(?:a|an|the|that|they|in|of|for|from|to)\b)[a-z-]+)?)", re.IGNORECASE)
 _LOCAL_FILE = re.compile(r"\b[\w-]+\.(?:jsonl|json|csv|pdf|png|jpe?g|txt|mp3|wav|zip)\b"
                          r"|\b(?:my|the|a)\s+(?:pdf|jsonl|csv)\b", re.IGNORECASE)
+_EXISTING = re.compile(r"\b(?:existing|already)\b", re.IGNORECASE)
 _WHOSE = re.compile(r"\b([a-z]+)\s+whose\b", re.IGNORECASE)
 # "the last 50 messages", "last month's invoice", "the newest charge": found by listing and picking.
 _RECENT = re.compile(r"\b(?:last|latest|newest|oldest|most recent|recent)\s+"
@@ -104,6 +105,8 @@ class Planner:
         """
         actions = split_actions(question)
         if len(actions) < 2:
+            if actions and _EXISTING.search(actions[0]):  # the call on the existing item may rank low
+                ops = list(ops) + [h for h in self.search(actions[0], api) if h.method and h.path]
             return [_changing_goal(actions[0], ops) if actions else _key(ops[0])]
         context = topic_words(question)
         goals: list[str] = []
@@ -262,13 +265,23 @@ def _own_values(action: str, actions: Sequence[str], values: Sequence[GivenValue
 def _changing_goal(action: str, ops: Sequence[Hit]) -> str:
     """Return the top hit, or the first of the next few that can make the change an action opens with.
 
-    "end that call" ranked the read of one call first; a verb that changes things cannot be a GET.
+    "end that call" ranked the read of one call first; a verb that changes things cannot be a GET. An
+    action on an existing thing ("assign my existing reserved ip") takes a call on one item under the
+    collection rather than the call creating a new one.
     """
     verb = action_verb(action) if opens_with_verb(action) else ""
-    if not verb or "GET" in methods_for(verb) or (ops[0].method or "").upper() != "GET":
-        return _key(ops[0])
-    fitting = [h for h in ops[:CHANGE_WINDOW] if method_fits(action, h.method or "")]
-    return _key(fitting[0] if fitting else ops[0])
+    goal = ops[0]
+    if verb and "GET" not in methods_for(verb) and (goal.method or "").upper() == "GET":
+        goal = next((h for h in ops[:CHANGE_WINDOW] if method_fits(action, h.method or "")), goal)
+    if _EXISTING.search(action) and _creates(goal):
+        goal = next((h for h in ops if (h.path or "").startswith(f"{goal.path}/{{")
+                     and method_fits(action, h.method or "")), goal)
+    return _key(goal)
+
+
+def _creates(hit: Hit) -> bool:
+    return (hit.method or "").upper() == "POST" and not (hit.path or "").rstrip("/").endswith("}") \
+        and "{" not in (hit.path or "").rsplit("/", 1)[-1] and resource_of_path(hit.path or "") != ()
 
 
 def _key(hit: Hit) -> str:
