@@ -8,7 +8,7 @@ from src.rag.planning.given import given_values
 from src.rag.planning.goals import (call_resource, consumer_candidates, fed_by, names_owner, pick_goal,
                                     takes_given, verb_matches)
 from src.rag.planning.graph import DataFlowGraph, FlowInput, FlowOutput, Link, OperationFlow
-from src.rag.planning.planner import _changing_goal, lookup_targets, parent_listing, resource_listing
+from src.rag.planning.planner import _changing_goal, lacked_nouns, lookup_targets, parent_listing, resource_listing
 from src.rag.types import ChunkKind, Hit
 
 INVOICE = FlowInput("invoice", "path", resource=("invoice",))
@@ -113,3 +113,9 @@ def test_a_change_verb_skips_a_top_read_and_an_existing_thing_is_not_created_aga
 
 def test_a_local_file_is_a_lookup_target_the_upload_answers():
     assert "file" in lookup_targets("fine tune gpt-4o-mini on my training.jsonl")
+
+
+def test_the_resource_whose_id_the_user_lacks_is_named_not_its_pronoun():
+    assert lacked_nouns("i know the droplet's name (web-02) but not its id. assign my reserved ip to it") == ["droplet"]
+    assert lacked_nouns("I don't have the call sid. end that call") == ["call"]
+    assert lacked_nouns("assign my reserved ip to droplet 42") == []

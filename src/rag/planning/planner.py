@@ -15,7 +15,7 @@ from src.rag.planning.graph import MIN_SCORE, DataFlowGraph, FlowInput, Link, sc
 from src.rag.planning.inputs import from_question, from_steps, from_user
 from src.rag.planning.names import is_id_like, resource_of_path, split_name
 from src.rag.planning.plan import PlanInput, PlanStep
-from src.rag.textutil import tokenize
+from src.rag.textutil import singular, tokenize
 from src.rag.types import ApiSpec, ChunkKind, Hit, Operation
 
 log = get_logger(__name__)
@@ -33,6 +33,8 @@ _EVERY = re.compile(r"\b(?:every|each|all(?: of)?(?: the| my| their)?)\s+"
                     r"([a-z-]+(?:\s+(?!(?:a|an|the|that|they|in|of|for|from|to)\b)[a-z-]+)?)", re.IGNORECASE)
 _LOCAL_FILE = re.compile(r"\b[\w-]+\.(?:jsonl|json|csv|pdf|png|jpe?g|txt|mp3|wav|zip)\b"
                          r"|\b(?:my|the|a)\s+(?:pdf|jsonl|csv)\b", re.IGNORECASE)
+_LACKED = re.compile(r"\b([a-z]{3,})(?:'s\s+(?:name|id|sid|number)|\s+(?:id|sid|uuid)\b)", re.IGNORECASE)
+_PRONOUNS = {"its", "their", "his", "her", "your", "our", "my"}
 _EXISTING = re.compile(r"\b(?:existing|already)\b", re.IGNORECASE)
 _WHOSE = re.compile(r"\b([a-z]+)\s+whose\b", re.IGNORECASE)
 # "the last 50 messages", "last month's invoice", "the newest charge": found by listing and picking.
@@ -81,12 +83,25 @@ class Planner:
         except Exception as exc:  # a plan is an addition to the answer; its absence must not break the answer
             log.warning("plan.unavailable", api=api, error=type(exc).__name__)
             return ()
+        goals = self.goals(question, ops, api, ctx)
+        steps = self._steps(goals, ctx, [])
+        # "I know the droplet's name but not its id": when no step finds that resource, its listing leads
+        missing = [k for noun in lacked_nouns(question) if not any(noun in resource_of_path(s.path) for s in steps)
+                   for k in [resource_listing(ctx.graph, FlowInput(f"{noun}_id", "body", resource=(noun,)))] if k]
+        lead = [ctx.spec.operation(k) for k in dict.fromkeys(missing)]
+        if steps and lead and all(lead):
+            steps = self._steps(goals, ctx, [op for op in lead if op is not None])
+        return tuple(steps[:MAX_STEPS])
+
+    def _steps(self, goals: Sequence[str], ctx: PlanContext, lead: Sequence[Operation]) -> list[PlanStep]:
         steps: list[PlanStep] = []
-        for goal in self.goals(question, ops, api, ctx):
+        for op in lead:
+            self._add(op, ctx, steps, MAX_DEPTH, goal=False)
+        for goal in goals:
             op = ctx.spec.operation(goal)
             if op is not None and all(s.key != goal for s in steps):
                 self._add(op, ctx, steps, 0, goal=True)
-        return tuple(steps[:MAX_STEPS])
+        return steps
 
     def safe_plan(self, question: str, hits: Sequence[Hit]) -> tuple[PlanStep, ...]:
         """Return `plan`, or an empty plan (logged) when planning fails: the answer must not depend on it."""
@@ -211,6 +226,15 @@ def optional_lookups(op: Operation, targets: set[str]) -> tuple[FlowInput, ...]:
         if "." not in f.name and not f.required and not f.read_only and is_id_like(attr) and set(res) & targets:
             out.append(FlowInput(f.name, "body", f.type, res, attr, f.description))
     return tuple(out)
+
+
+def lacked_nouns(question: str) -> list[str]:
+    """Return the resources whose identifier the user says they lack ("the droplet's name but not its id")."""
+    out = []
+    for sentence in re.split(r"(?<=[.!?;])\s+", question):
+        if _LACKING.search(sentence):
+            out += [singular(m.lower()) for m in _LACKED.findall(sentence) if tokenize(m) and m.lower() not in _PRONOUNS]
+    return list(dict.fromkeys(out))
 
 
 def lookup_targets(question: str) -> set[str]:
