@@ -56,13 +56,15 @@ def _clauses(text: str) -> list[str]:
     clauses = [c.strip(" ,.;:-") for c in clauses if tokenize(c)]
     kept: list[str] = []
     for clause in clauses:
+        if kept and _ARTICLE.match(clause) and _first_word(kept[-1]) in _MAKING:
+            clause = f"{_first_word(kept[-1])} {clause}"  # "create a user and then a pool that uses it"
         # context ("full amount", "which endpoint?") is not an action; an action opens with its verb
-        if _opens_with_verb(clause) or (not kept and not _STATE.search(clause)):
+        if opens_with_verb(clause) or (not kept and not _STATE.search(clause)):
             kept.append(clause)
     for n in range(1, len(kept)):
         if len(tokenize(kept[n])) < 2:  # "…find them in the ban list, lift it": a lone verb borrows the object
             kept[n] = f"{kept[n]} {' '.join(tokenize(kept[n - 1])[-2:])}"
-    if len(kept) > 1 and not _opens_with_verb(kept[0]) and len(kept[0].split()) <= 3:
+    if len(kept) > 1 and not opens_with_verb(kept[0]) and len(kept[0].split()) <= 3:
         topic = kept.pop(0)
         kept[0] = f"{kept[0]} ({topic})"  # a leading topic ("metered billing") is context for the action
     return kept or clauses
@@ -80,7 +82,7 @@ def _verb_parts(part: str) -> list[str]:
         verb = _first_word(out[-1]) if out else ""
         if out and _ARTICLE.match(piece) and verb in _MAKING:
             out.append(f"{verb} {piece}")
-        elif out and not _opens_with_verb(piece):
+        elif out and not opens_with_verb(piece):
             out[-1] = f"{out[-1]} and {piece}"
         else:
             out.append(piece)
@@ -92,7 +94,8 @@ def _first_word(clause: str) -> str:
     return words[0] if words else ""
 
 
-def _opens_with_verb(clause: str) -> bool:
+def opens_with_verb(clause: str) -> bool:
+    """Tell whether a clause opens with an action verb (after "to", "please", "also", "just" or "now")."""
     words = re.findall(r"[a-z]+", clause.lower())
     first = words[0] if words else ""
     if first in {"to", "please", "also", "just", "now"} and len(words) > 1:

@@ -7,20 +7,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from src.core.logging import get_logger
-from src.rag.planning.actions import split_actions
+from src.rag.planning.actions import method_fits, methods_for, opens_with_verb, split_actions
 from src.rag.planning.given import GivenValue, given_values
-from src.rag.planning.goals import pick_goal, resource_candidates, topic_words, with_referent
-from src.rag.planning.graph import DataFlowGraph, FlowInput, Link, scan_producers
+from src.rag.planning.goals import (FIELD_NAME, action_verb, consumer_candidates, pick_goal, resource_candidates,
+                                    topic_words, with_referent)
+from src.rag.planning.graph import MIN_SCORE, DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
 from src.rag.planning.names import is_id_like, resource_of_path, split_name
-from src.rag.planning.plan import PlanStep
-from src.rag.textutil import tokenize
+from src.rag.planning.plan import PlanInput, PlanStep
+from src.rag.textutil import singular, tokenize
 from src.rag.types import ApiSpec, ChunkKind, Hit, Operation
 
 log = get_logger(__name__)
 
 MAX_DEPTH = 4
 MAX_STEPS = 6
+# How far down the ranked hits a one-action question's goal may be when the top hit cannot do its verb.
+CHANGE_WINDOW = 5
 # The user says they lack an identifier: every resource named in that sentence must be looked up first.
 _LACKING = re.compile(r"\b(don'?t|do not|doesn'?t|dont) (know|have)\b|\bnot (its|the|their) (id|sid)\b|"
                       r"\bonly (have|know)\b|\bwithout (the|its|an?) (id|sid)\b|\bby (name|email|number|username)\b",
@@ -30,6 +33,9 @@ _EVERY = re.compile(r"\b(?:every|each|all(?: of)?(?: the| my| their)?)\s+"
                     r"([a-z-]+(?:\s+(?!(?:a|an|the|that|they|in|of|for|from|to)\b)[a-z-]+)?)", re.IGNORECASE)
 _LOCAL_FILE = re.compile(r"\b[\w-]+\.(?:jsonl|json|csv|pdf|png|jpe?g|txt|mp3|wav|zip)\b"
                          r"|\b(?:my|the|a)\s+(?:pdf|jsonl|csv)\b", re.IGNORECASE)
+_LACKED = re.compile(r"\b([a-z]{3,})(?:'s\s+(?:name|id|sid|number)|\s+(?:id|sid|uuid)\b)", re.IGNORECASE)
+_PRONOUNS = {"its", "their", "his", "her", "your", "our", "my"}
+_EXISTING = re.compile(r"\b(?:existing|already)\b", re.IGNORECASE)
 _WHOSE = re.compile(r"\b([a-z]+)\s+whose\b", re.IGNORECASE)
 # "the last 50 messages", "last month's invoice", "the newest charge": found by listing and picking.
 _RECENT = re.compile(r"\b(?:last|latest|newest|oldest|most recent|recent)\s+"
@@ -47,6 +53,8 @@ class PlanContext:
     lookup: set[str]
     graph: DataFlowGraph
     spec: ApiSpec
+    # The user has the file on their machine: it gets an id by being uploaded, not by being looked up.
+    local_file: bool = False
     # Calls being planned right now (a producer's own producers must not loop back to them).
     active: set[str] = field(default_factory=set)
 
@@ -71,16 +79,29 @@ class Planner:
         try:
             ctx = PlanContext(question, given_values(question), set(tokenize(question)),
                               [_key(h) for h in ops if h.api == api], lookup_targets(question),
-                              self.graph_of(api), self.spec_of(api))
+                              self.graph_of(api), self.spec_of(api), bool(_LOCAL_FILE.search(question)))
         except Exception as exc:  # a plan is an addition to the answer; its absence must not break the answer
             log.warning("plan.unavailable", api=api, error=type(exc).__name__)
             return ()
+        goals = self.goals(question, ops, api, ctx)
+        steps = self._steps(goals, ctx, [])
+        # "I know the droplet's name but not its id": when no step finds that resource, its listing leads
+        missing = [k for noun in lacked_nouns(question) if not any(noun in resource_of_path(s.path) for s in steps)
+                   for k in [resource_listing(ctx.graph, FlowInput(f"{noun}_id", "body", resource=(noun,)))] if k]
+        lead = [ctx.spec.operation(k) for k in dict.fromkeys(missing)]
+        if steps and lead and all(lead):
+            steps = self._steps(goals, ctx, [op for op in lead if op is not None])
+        return tuple(steps[:MAX_STEPS])
+
+    def _steps(self, goals: Sequence[str], ctx: PlanContext, lead: Sequence[Operation]) -> list[PlanStep]:
         steps: list[PlanStep] = []
-        for goal in self.goals(question, ops, api, ctx):
+        for op in lead:
+            self._add(op, ctx, steps, MAX_DEPTH, goal=False)
+        for goal in goals:
             op = ctx.spec.operation(goal)
             if op is not None and all(s.key != goal for s in steps):
                 self._add(op, ctx, steps, 0, goal=True)
-        return tuple(steps[:MAX_STEPS])
+        return steps
 
     def safe_plan(self, question: str, hits: Sequence[Hit]) -> tuple[PlanStep, ...]:
         """Return `plan`, or an empty plan (logged) when planning fails: the answer must not depend on it."""
@@ -99,16 +120,23 @@ class Planner:
         """
         actions = split_actions(question)
         if len(actions) < 2:
-            return [_key(ops[0])]
+            if actions and _EXISTING.search(actions[0]):  # the call on the existing item may rank low
+                ops = list(ops) + [h for h in self.search(actions[0], api) if h.method and h.path]
+            return [_changing_goal(actions[0], ops) if actions else _key(ops[0])]
         context = topic_words(question)
         goals: list[str] = []
         for action in actions:
-            query = with_referent(action, goals[-1] if goals else "")
+            previous = goals[-1] if goals else ""
+            query = with_referent(action, previous, ctx.graph)
             found = [_key(h) for h in self.search(query, api) if h.kind == ChunkKind.OPERATION and h.method]
             found += [k for k in resource_candidates(action, ctx.graph) if k not in found]
+            found += [k for k in consumer_candidates(action, ctx.graph, previous) if k not in found]
+            fields = field_takers(action, ctx.spec)
+            found += [k for k in sorted(fields, key=len) if k not in found]
             fresh = [k for k in found if k not in goals]
             if fresh:
-                goals.append(pick_goal(action, fresh, ctx.graph, ctx.values, goals, context))
+                goals.append(pick_goal(action, fresh, ctx.graph, _own_values(action, actions, ctx.values), goals, context,
+                                       fields, ctx.values))
         return goals or [_key(ops[0])]
 
     def _add(self, op: Operation, ctx: PlanContext, steps: list[PlanStep], depth: int, goal: bool) -> None:
@@ -119,18 +147,24 @@ class Planner:
         inputs = []
         for inp in (node.inputs if node else ()) + optional_lookups(op, ctx.lookup):
             found = from_question(inp, ctx.values) or from_steps(ctx.graph, op.key, inp, steps)
-            if found is None and depth < MAX_DEPTH and self._needs_lookup(inp, ctx):
+            if found is None and depth < MAX_DEPTH and self._needs_lookup(op, inp, ctx):
                 producer = self._producer(op.key, inp, ctx, steps)
                 if producer is not None:
                     self._add(producer, ctx, steps, depth + 1, goal=False)
-                    found = from_steps(ctx.graph, op.key, inp, steps)
+                    found = from_steps(ctx.graph, op.key, inp, steps) or _from_listing(inp, producer, steps)
             inputs.append(found or from_user(inp))
         ctx.active.discard(op.key)
         steps.append(PlanStep(ctx.graph.api, op.method, op.path, op.pointer, tuple(inputs), op.summary, goal))
 
     @staticmethod
-    def _needs_lookup(inp: FlowInput, ctx: PlanContext) -> bool:
-        """Look an input up only when the user says they lack that resource's identifier."""
+    def _needs_lookup(op: Operation, inp: FlowInput, ctx: PlanContext) -> bool:
+        """Look an input up only when the user says they lack that resource's identifier.
+
+        A call that creates the resource the input names (uploading the file) is where it comes from.
+        """
+        if op.method.upper() == "POST" and inp.location == "body" and inp.resource[-1:] \
+                and resource_of_path(op.path)[-1:] == inp.resource[-1:]:
+            return False
         named = bool(set(inp.resource) & ctx.lookup)
         return named and (is_id_like(inp.attribute) or inp.attribute == "name")
 
@@ -138,11 +172,49 @@ class Planner:
         """Pick the producer the question makes likeliest: graph score, question words, ranker order, lookups first."""
         taken = {s.key for s in steps} | {key} | ctx.active
         found = ctx.graph.producers(key, inp.name) or scan_producers(ctx.graph, inp, key)
-        links = [link for link in found if link.producer not in taken]
+        links = [link for link in found if link.producer not in taken and not _needs_same(ctx.graph, link.producer, inp)]
+        listing = parent_listing(ctx.graph, key, inp) or resource_listing(ctx.graph, inp)
+        if listing and listing not in taken and all(link.producer != listing for link in links):
+            links.append(Link(listing, "[].id", MIN_SCORE))  # the spec leaves the listing's items undescribed
         if not links:
             return None
         best = max(links, key=lambda link: _relevance(link, ctx, inp))
         return ctx.spec.operation(best.producer)
+
+
+def _needs_same(graph: DataFlowGraph, producer: str, inp: FlowInput) -> bool:
+    """Tell whether a producer itself needs the identifier it is asked for (reading one call needs its sid)."""
+    node = graph.operations.get(producer)
+    return any(i.resource[-1:] == inp.resource[-1:] and i.attribute == inp.attribute and i.location == "path"
+               for i in (node.inputs if node else ()) if inp.resource)
+
+
+def parent_listing(graph: DataFlowGraph, key: str, inp: FlowInput) -> str:
+    """Return the GET on the collection a path variable indexes (`/invoices` for `/invoices/{invoice_uuid}/csv`).
+
+    The fallback when no response describes the id: by REST convention the collection lists its items.
+    """
+    if inp.location != "path":
+        return ""
+    path = key.split(" ", 1)[1]
+    head, sep, _ = path.partition("{" + inp.name + "}")
+    parent = f"GET {head.rstrip('/')}"
+    return parent if sep and parent != "GET " and parent in graph.operations else ""
+
+
+def resource_listing(graph: DataFlowGraph, inp: FlowInput) -> str:
+    """Return the plain GET of the collection an input's resource names (`GET /v2/droplets` for `droplet_id`)."""
+    if not inp.resource or not is_id_like(inp.attribute):
+        return ""
+    found = [k for k in graph.operations if k.startswith("GET ") and "{" not in k
+             and resource_of_path(k.split(" ", 1)[1])[-1:] == inp.resource[-1:]]
+    return min(found, key=len) if found else ""
+
+
+def _from_listing(inp: FlowInput, producer: Operation, steps: list[PlanStep]) -> PlanInput | None:
+    """Read an input off a listing whose items the spec leaves undescribed: the first item's id."""
+    n = next((i + 1 for i, s in enumerate(steps) if s.key == producer.key), 0)
+    return PlanInput(inp.name, "step", n, "[0].id", location=inp.location) if n else None
 
 
 def optional_lookups(op: Operation, targets: set[str]) -> tuple[FlowInput, ...]:
@@ -154,6 +226,15 @@ def optional_lookups(op: Operation, targets: set[str]) -> tuple[FlowInput, ...]:
         if "." not in f.name and not f.required and not f.read_only and is_id_like(attr) and set(res) & targets:
             out.append(FlowInput(f.name, "body", f.type, res, attr, f.description))
     return tuple(out)
+
+
+def lacked_nouns(question: str) -> list[str]:
+    """Return the resources whose identifier the user says they lack ("the droplet's name but not its id")."""
+    out = []
+    for sentence in re.split(r"(?<=[.!?;])\s+", question):
+        if _LACKING.search(sentence):
+            out += [singular(m.lower()) for m in _LACKED.findall(sentence) if tokenize(m) and m.lower() not in _PRONOUNS]
+    return list(dict.fromkeys(out))
 
 
 def lookup_targets(question: str) -> set[str]:
@@ -178,13 +259,53 @@ def _relevance(link: Link, ctx: PlanContext, inp: FlowInput | None = None) -> fl
     score = link.score + 0.5 * len(words & ctx.terms)
     if link.producer in ctx.ranked:
         score += 2.0 - 0.1 * ctx.ranked.index(link.producer)
-    if method == "GET":
+    upload = ctx.local_file and inp is not None and inp.resource[-1:] == ("file",)
+    if upload:
+        score += 3.5 if method == "POST" else 0.0  # the user's own file gets its id by being uploaded
+    elif method == "GET":
         score += 1.5 + (0.5 if "[]" in link.field else 0.0)  # a lookup reads what exists
     if path.rstrip("/").endswith("}"):
         score -= 1.0  # reading one item needs its id already
-    elif method == "GET" and inp is not None and inp.resource and resource_of_path(path)[-1:] == inp.resource[-1:]:
+    elif method == "GET" and not upload and inp is not None and inp.resource \
+            and resource_of_path(path)[-1:] == inp.resource[-1:]:
         score += 2.0  # listing the very resource the input names is how its id is looked up
     return score - 0.05 * len(resource_of_path(path))
+
+
+def field_takers(action: str, spec: ApiSpec) -> frozenset[str]:
+    """Return the calls whose request takes a field the action spells out (`invoice_settings.default_payment_method`)."""
+    named = {m.lower() for m in FIELD_NAME.findall(action)}
+    if not named:
+        return frozenset()
+    return frozenset(op.key for op in spec.operations if op.request_body is not None
+                     and named & {f.name.lower() for f in op.request_body.fields})
+
+
+def _own_values(action: str, actions: Sequence[str], values: Sequence[GivenValue]) -> list[GivenValue]:
+    """Return the values typed for this action: its own, or ones no other action holds (a heading's dispute id)."""
+    return [v for v in values if v.text in action or not any(v.text in other for other in actions)]
+
+
+def _changing_goal(action: str, ops: Sequence[Hit]) -> str:
+    """Return the top hit, or the first of the next few that can make the change an action opens with.
+
+    "end that call" ranked the read of one call first; a verb that changes things cannot be a GET. An
+    action on an existing thing ("assign my existing reserved ip") takes a call on one item under the
+    collection rather than the call creating a new one.
+    """
+    verb = action_verb(action) if opens_with_verb(action) else ""
+    goal = ops[0]
+    if verb and "GET" not in methods_for(verb) and (goal.method or "").upper() == "GET":
+        goal = next((h for h in ops[:CHANGE_WINDOW] if method_fits(action, h.method or "")), goal)
+    if _EXISTING.search(action) and _creates(goal):
+        goal = next((h for h in ops if (h.path or "").startswith(f"{goal.path}/{{")
+                     and method_fits(action, h.method or "")), goal)
+    return _key(goal)
+
+
+def _creates(hit: Hit) -> bool:
+    return (hit.method or "").upper() == "POST" and not (hit.path or "").rstrip("/").endswith("}") \
+        and "{" not in (hit.path or "").rsplit("/", 1)[-1] and resource_of_path(hit.path or "") != ()
 
 
 def _key(hit: Hit) -> str:
