@@ -80,9 +80,34 @@ def socbench_examples(rounds: tuple[int, ...] = ()) -> list[Example]:
     return out
 
 
+def foreign_examples(rounds: tuple[int, ...] = ()) -> list[Example]:
+    """Return questions asked of a library they are not about, every candidate labelled wrong.
+
+    SOCBench-D's energy, retail or real-estate queries put to the user-style team library (Stripe, Kubernetes,
+    OpenAI, ...) and the user-style questions put to each SOCBench-D domain's library: what "nothing fits"
+    looks like, in other people's words. Each keeps its own group, so a held-out fold never trains on its
+    questions in either role. Only the fit judge learns from them; the order is learned from right answers.
+    """
+    assistant, _ = userstyle_library()
+    domains = socbench_domains(rounds)
+    by_group: dict[str, list] = {}
+    for q in userstyle_questions():
+        by_group.setdefault("userstyle:" + q["id"].split("-", 1)[0], []).append((q["question"], set(), SearchFilters()))
+    out = []
+    for n, domain in enumerate(domains):
+        queries = json.loads((domain / "queries.json").read_text())["queries"]
+        out += _examples(assistant, [(q["query"], set(), SearchFilters()) for q in queries],
+                         "socbench:" + domain.parent.name, False)
+        library, _ = socbench_library(domain)
+        for group, qs in by_group.items():  # each user-style question is put to one domain's library
+            if qs[n::len(domains)]:
+                out += _examples(library, qs[n::len(domains)], group, False)
+    return out
+
+
 def collect(rounds: tuple[int, ...] = ()) -> list[Example]:
-    """Return every training example of both development sets."""
-    return userstyle_examples() + socbench_examples(rounds)
+    """Return every training example of both development sets, and the foreign questions of each."""
+    return userstyle_examples() + socbench_examples(rounds) + foreign_examples(rounds)
 
 
 def listwise_weights(matrices: list[np.ndarray], labels: list[np.ndarray]) -> np.ndarray:
@@ -122,6 +147,7 @@ def fit(examples: list[Example], without: str | None = None, threshold: float = 
     train = [e for e in examples if e.group != without and e.labels.any()]
     x = np.vstack([e.matrix for e in train])
     y = np.concatenate([e.labels for e in train])
+    foreign = [e for e in examples if e.group != without and not e.labels.any() and len(e.labels)]
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     weights = listwise_weights([(e.matrix - mean) / scale for e in train], [e.labels for e in train])
@@ -130,7 +156,9 @@ def fit(examples: list[Example], without: str | None = None, threshold: float = 
     ranker = LinearRanker(mean, scale, weights * float(platt.coef_[0][0]), float(platt.intercept_[0]), threshold,
                           trained_on=f"{len(train)} questions, {len(y)} candidates")
     # The fit judge is pointwise: each candidate on its own, so absolute closeness counts, not only rank.
-    judge = LogisticRegression(C=FIT_C, max_iter=5000).fit(z, y)
+    xf = np.vstack([x, *(e.matrix for e in foreign)])
+    yf = np.concatenate([y, np.zeros(len(xf) - len(x), dtype=y.dtype)])
+    judge = LogisticRegression(C=FIT_C, max_iter=5000).fit((xf - mean) / scale, yf)
     return replace(ranker, fit_coef=judge.coef_[0].astype(np.float32), fit_intercept=float(judge.intercept_[0]))
 
 
@@ -160,7 +188,7 @@ def held_out_report(examples: list[Example], models: dict[str, LinearRanker]) ->
     """Return per group the held-out share of questions whose top candidate is right."""
     out = {}
     for g, model in models.items():
-        rows = [e for e in examples if e.group == g]
+        rows = [e for e in examples if e.group == g and e.labels.any()]
         out[g] = round(statistics.mean(float(e.labels[int(np.argmax(model.scores(e.matrix)))] > 0) if len(e.labels) else 0.0
                                        for e in rows), 3)
     return out

@@ -234,3 +234,43 @@ def test_listwise_training_puts_the_right_candidate_first():
     weights = listwise_weights(matrices, labels)
     assert weights[0] > 0 and abs(weights[1]) < weights[0] / 3
     assert sum(int(np.argmax(x @ weights) == np.argmax(y)) for x, y in zip(matrices, labels)) >= 36
+
+
+def test_the_api_word_model_routes_a_question_to_the_api_that_speaks_its_words(tmp_path):
+    from src.core.config import Settings
+
+    assistant = Assistant(Settings(data_dir=tmp_path, llm_provider="offline"))
+    assert assistant.index_upload("tracker.json", projects_spec()).ok
+    assert assistant.index_upload("weather.json", weather_spec()).ok
+    found = features_of(assistant, "severe weather alerts for Lisbon")
+    assert found["GET /alerts"]["api_words"] == 0.0  # the best API's own words
+    assert found["GET /v2/projects"]["api_words"] < 0.0
+    assert found["GET /alerts"]["api_words"] == found["GET /forecasts"]["api_words"]  # one figure per API
+
+
+def test_known_words_say_how_much_of_the_question_the_library_speaks_of(tracker):
+    known = features_of(tracker, "archive a project")
+    assert all(row["known_words"] == 1.0 for row in known.values())
+    foreign = features_of(tracker, "book a flight to Tokyo with my project budget")
+    assert 0.0 < next(iter(foreign.values()))["known_words"] < 0.5
+
+
+def test_the_fit_judge_learns_nothing_fits_from_questions_put_to_a_library_they_are_not_about():
+    from train_ranker import Example, fit
+
+    rng = np.random.default_rng(3)
+    width = len(FEATURES)
+    known = FEATURES.index("known_words")
+    examples = []
+    for n in range(60):  # in-scope questions: the library knows their words and one candidate is right
+        x = rng.normal(size=(8, width)).astype(np.float32)
+        x[:, known] = 1.0
+        examples.append(Example(f"g{n % 3}", x, np.eye(8, dtype=np.float32)[n % 8], True))
+    for n in range(60):  # foreign questions: few known words, nothing right
+        x = rng.normal(size=(8, width)).astype(np.float32)
+        x[:, known] = 0.2
+        examples.append(Example(f"g{n % 3}", x, np.zeros(8, dtype=np.float32), False))
+    model = fit(examples)
+    inside = np.mean([model.fit_probabilities(e.matrix).max() for e in examples if e.labels.any()])
+    outside = np.mean([model.fit_probabilities(e.matrix).max() for e in examples if not e.labels.any()])
+    assert model.fit_coef[known] > 0 and outside < inside / 2
