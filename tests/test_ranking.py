@@ -255,22 +255,47 @@ def test_known_words_say_how_much_of_the_question_the_library_speaks_of(tracker)
     assert 0.0 < next(iter(foreign.values()))["known_words"] < 0.5
 
 
-def test_the_fit_judge_learns_nothing_fits_from_questions_put_to_a_library_they_are_not_about():
-    from train_ranker import Example, fit
+def _judged_examples():
+    """In-scope questions (the library knows their words, one candidate is right) and foreign ones."""
+    from train_ranker import Example
 
     rng = np.random.default_rng(3)
-    width = len(FEATURES)
-    known = FEATURES.index("known_words")
+    width, known = len(FEATURES), FEATURES.index("known_words")
     examples = []
-    for n in range(60):  # in-scope questions: the library knows their words and one candidate is right
+    for n in range(120):
         x = rng.normal(size=(8, width)).astype(np.float32)
-        x[:, known] = 1.0
-        examples.append(Example(f"g{n % 3}", x, np.eye(8, dtype=np.float32)[n % 8], True))
-    for n in range(60):  # foreign questions: few known words, nothing right
-        x = rng.normal(size=(8, width)).astype(np.float32)
-        x[:, known] = 0.2
-        examples.append(Example(f"g{n % 3}", x, np.zeros(8, dtype=np.float32), False))
+        inside = n < 60
+        x[:, known] = 1.0 if inside else 0.2
+        labels = np.eye(8, dtype=np.float32)[n % 8] if inside else np.zeros(8, dtype=np.float32)
+        examples.append(Example(f"g{n % 3}", x, labels, inside, about_library=inside))
+    return examples
+
+
+def test_the_fit_judge_learns_nothing_fits_from_questions_put_to_a_library_they_are_not_about():
+    from train_ranker import fit
+
+    examples = _judged_examples()
     model = fit(examples)
-    inside = np.mean([model.fit_probabilities(e.matrix).max() for e in examples if e.labels.any()])
-    outside = np.mean([model.fit_probabilities(e.matrix).max() for e in examples if not e.labels.any()])
+    known = FEATURES.index("known_words")
+    inside = np.mean([model.fit_probabilities(e.matrix).max() for e in examples if e.about_library])
+    outside = np.mean([model.fit_probabilities(e.matrix).max() for e in examples if not e.about_library])
     assert model.fit_coef[known] > 0 and outside < inside / 2
+
+
+def test_the_question_judge_tells_foreign_questions_apart_and_survives_its_json_form():
+    from train_ranker import fit, fold_models
+
+    examples = _judged_examples()
+    models, held_out = fold_models(examples)
+    assert len(held_out) == 60 and set(models) == {"g0", "g1", "g2"}
+    model = LinearRanker.from_json(json.loads(json.dumps(fit(examples).to_json())))
+    inside = [model.question_fits(e.matrix) for e in examples if e.about_library]
+    outside = [model.question_fits(e.matrix) for e in examples if not e.about_library]
+    assert min(inside) > 0.5 > max(outside)
+    assert model.question_fits(examples[0].matrix) == pytest.approx(fit(examples).question_fits(examples[0].matrix), abs=1e-4)
+
+
+def test_a_foreign_question_in_a_small_library_gets_nothing_fits_while_its_own_questions_fit(tracker):
+    assert tracker.ask("what is the latest stock price of AAPL on NASDAQ?").text.startswith("I could not find")
+    hits = tracker.search("archive a project")
+    assert hits[0].fits and hits[0].path == "/v2/projects/{project_id}/archive"
