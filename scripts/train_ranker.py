@@ -32,6 +32,8 @@ from src.rag.retrieval import SearchFilters  # noqa: E402
 L2 = 1e-3
 # Regularisation of the pointwise "does it fit" logistic regression (sklearn's C), chosen by grouped CV.
 FIT_C = 0.3
+# Regularisation of the question judge (is the question about this library at all?), chosen by grouped CV.
+SCOPE_C = 0.1
 NOTHING_FITS_SHARE = 0.03
 
 
@@ -43,17 +45,19 @@ class Example:
     matrix: np.ndarray
     labels: np.ndarray
     calibrates: bool  # a user-style question: its held-out top score sets the "nothing fits" threshold
+    about_library: bool = True  # False: a question put to a library it is not about (nothing there fits)
 
 
 def _examples(assistant, questions: list[tuple[str, set[str], SearchFilters]], group: str,
-              calibrates: bool) -> list[Example]:
+              calibrates: bool, about_library: bool = True) -> list[Example]:
     version = assistant.library.version()
     vectors = assistant.embedder.embed([q for q, _, _ in questions])
     out = []
     for (text, relevant, filters), vec in zip(questions, vectors):
         index, found = assistant.retriever.features(text, version, filters, query_vector=vec)
         keys = [endpoint(index.metas[p].get("method") or "", index.metas[p].get("path") or "-") for p in found.positions]
-        out.append(Example(group, found.matrix, np.array([k in relevant for k in keys], dtype=np.float32), calibrates))
+        out.append(Example(group, found.matrix, np.array([k in relevant for k in keys], dtype=np.float32), calibrates,
+                           about_library))
     return out
 
 
@@ -66,7 +70,10 @@ def userstyle_examples() -> list[Example]:
         group = "userstyle:" + q["id"].split("-", 1)[0]
         scoped = SearchFilters(apis=(apis[str(SHARED / q["spec"])],))
         by_group.setdefault(group, []).extend([(q["question"], relevant, SearchFilters()), (q["question"], relevant, scoped)])
-    return [e for g, qs in by_group.items() for e in _examples(assistant, qs, g, True)]
+    # The unscoped (team library) questions set the thresholds: they are the harder case, so a budget kept
+    # there is kept when the user scopes the question too.
+    return [replace(e, calibrates=n % 2 == 0) for g, qs in by_group.items()
+            for n, e in enumerate(_examples(assistant, qs, g, True))]
 
 
 def socbench_examples(rounds: tuple[int, ...] = ()) -> list[Example]:
@@ -80,9 +87,38 @@ def socbench_examples(rounds: tuple[int, ...] = ()) -> list[Example]:
     return out
 
 
+def foreign_examples(rounds: tuple[int, ...] = ()) -> list[Example]:
+    """Return questions asked of a library they are not about, every candidate labelled wrong.
+
+    Each user-style question put to the team library without its own API; SOCBench-D's energy, retail or real-estate queries put to the user-style team library (Stripe, Kubernetes,
+    OpenAI, ...) and the user-style questions put to each SOCBench-D domain's library: what "nothing fits"
+    looks like, in other people's words. Each keeps its own group, so a held-out fold never trains on its
+    questions in either role. Only the fit judge learns from them; the order is learned from right answers.
+    """
+    assistant, apis = userstyle_library()
+    domains = socbench_domains(rounds)
+    by_group: dict[str, list] = {}
+    without_own: dict[str, list] = {}
+    for q in userstyle_questions():
+        group = "userstyle:" + q["id"].split("-", 1)[0]
+        by_group.setdefault(group, []).append((q["question"], set(), SearchFilters()))
+        others = tuple(sorted(set(apis.values()) - {apis[str(SHARED / q["spec"])]}))
+        without_own.setdefault(group, []).append((q["question"], set(), SearchFilters(apis=others)))
+    out = [e for group, qs in without_own.items() for e in _examples(assistant, qs, group, False, False)]
+    for n, domain in enumerate(domains):
+        queries = json.loads((domain / "queries.json").read_text())["queries"]
+        out += _examples(assistant, [(q["query"], set(), SearchFilters()) for q in queries],
+                         "socbench:" + domain.parent.name, False, False)
+        library, _ = socbench_library(domain)
+        for group, qs in by_group.items():  # each user-style question is put to one domain's library
+            if qs[n::len(domains)]:
+                out += _examples(library, qs[n::len(domains)], group, False, False)
+    return out
+
+
 def collect(rounds: tuple[int, ...] = ()) -> list[Example]:
-    """Return every training example of both development sets."""
-    return userstyle_examples() + socbench_examples(rounds)
+    """Return every training example of both development sets, and the foreign questions of each."""
+    return userstyle_examples() + socbench_examples(rounds) + foreign_examples(rounds)
 
 
 def listwise_weights(matrices: list[np.ndarray], labels: list[np.ndarray]) -> np.ndarray:
@@ -122,6 +158,7 @@ def fit(examples: list[Example], without: str | None = None, threshold: float = 
     train = [e for e in examples if e.group != without and e.labels.any()]
     x = np.vstack([e.matrix for e in train])
     y = np.concatenate([e.labels for e in train])
+    foreign = [e for e in examples if e.group != without and not e.about_library and len(e.labels)]
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     weights = listwise_weights([(e.matrix - mean) / scale for e in train], [e.labels for e in train])
@@ -130,19 +167,42 @@ def fit(examples: list[Example], without: str | None = None, threshold: float = 
     ranker = LinearRanker(mean, scale, weights * float(platt.coef_[0][0]), float(platt.intercept_[0]), threshold,
                           trained_on=f"{len(train)} questions, {len(y)} candidates")
     # The fit judge is pointwise: each candidate on its own, so absolute closeness counts, not only rank.
-    judge = LogisticRegression(C=FIT_C, max_iter=5000).fit(z, y)
-    return replace(ranker, fit_coef=judge.coef_[0].astype(np.float32), fit_intercept=float(judge.intercept_[0]))
+    xf = np.vstack([x, *(e.matrix for e in foreign)])
+    yf = np.concatenate([y, np.zeros(len(xf) - len(x), dtype=y.dtype)])
+    judge = LogisticRegression(C=FIT_C, max_iter=5000).fit((xf - mean) / scale, yf)
+    ranker = replace(ranker, fit_coef=judge.coef_[0].astype(np.float32), fit_intercept=float(judge.intercept_[0]))
+    return with_question_judge(ranker, [e for e in examples if e.group != without and len(e.labels)])
 
 
-def fold_models(examples: list[Example]) -> dict[str, LinearRanker]:
-    """Return, per group, the model trained without it and with a threshold calibrated without it."""
+def with_question_judge(ranker: LinearRanker, examples: list[Example]) -> LinearRanker:
+    """Fit the question judge: a logistic regression telling questions about the library from foreign ones.
+
+    Per-candidate fit alone could not say "nothing fits" often enough: a foreign question still has a
+    best candidate, and its shape (how far ahead, how much of the question the library speaks of) is what
+    tells the two apart.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.vstack([ranker.question_inputs(e.matrix) for e in examples])
+    y = np.array([e.about_library for e in examples], dtype=np.float32)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-4] = 1.0  # a (nearly) constant input: dividing by its spread would only amplify noise
+    judge = LogisticRegression(C=SCOPE_C, max_iter=5000).fit((x - mean) / scale, y)
+    return replace(ranker, scope_coef=judge.coef_[0].astype(np.float32), scope_intercept=float(judge.intercept_[0]),
+                   scope_mean=mean.astype(np.float32), scope_scale=scale.astype(np.float32))
+
+
+def fold_models(examples: list[Example]) -> tuple[dict[str, LinearRanker], list[tuple[float, float]]]:
+    """Return, per group, the model trained without it and with thresholds calibrated without it; and every
+    in-scope question's held-out (top candidate fit, question fit), which calibrate the shipped model."""
     groups = sorted({e.group for e in examples})
     models = {g: fit(examples, g) for g in groups}
-    held_out = {g: [_top(models[g], e) for e in examples if e.group == g and e.calibrates] for g in groups}
+    held_out = {g: [(_top(models[g], e), models[g].question_fits(e.matrix)) for e in examples
+                    if e.group == g and e.calibrates] for g in groups}
     for g in groups:
         others = [s for h, scores in held_out.items() if h != g for s in scores]
-        models[g] = _with_threshold(models[g], float(np.quantile(others, NOTHING_FITS_SHARE)) if others else 0.0)
-    return models
+        models[g] = _with_thresholds(models[g], others)
+    return models, [s for scores in held_out.values() for s in scores]
 
 
 def _top(model: LinearRanker, example: Example) -> float:
@@ -152,15 +212,20 @@ def _top(model: LinearRanker, example: Example) -> float:
     return float(model.fit_probabilities(example.matrix)[int(np.argmax(model.scores(example.matrix)))])
 
 
-def _with_threshold(model: LinearRanker, threshold: float) -> LinearRanker:
-    return replace(model, nothing_fits_below=threshold)
+def _with_thresholds(model: LinearRanker, held_out: list[tuple[float, float]]) -> LinearRanker:
+    """Set both judges' thresholds where only NOTHING_FITS_SHARE of held-out in-scope questions fall below."""
+    if not held_out:
+        return model
+    top, about = np.array(held_out).T
+    return replace(model, nothing_fits_below=float(np.quantile(top, NOTHING_FITS_SHARE)),
+                   scope_below=float(np.quantile(about, NOTHING_FITS_SHARE)))
 
 
 def held_out_report(examples: list[Example], models: dict[str, LinearRanker]) -> dict[str, float]:
     """Return per group the held-out share of questions whose top candidate is right."""
     out = {}
     for g, model in models.items():
-        rows = [e for e in examples if e.group == g]
+        rows = [e for e in examples if e.group == g and e.labels.any()]
         out[g] = round(statistics.mean(float(e.labels[int(np.argmax(model.scores(e.matrix)))] > 0) if len(e.labels) else 0.0
                                        for e in rows), 3)
     return out
@@ -172,16 +237,15 @@ def main() -> None:
     ap.add_argument("--socbench-rounds", default="", help="comma-separated SOCBench-D rounds (default: all)")
     rounds = parse_rounds(ap.parse_args().socbench_rounds)
     examples = collect(rounds)
-    models = fold_models(examples)
+    models, held_out = fold_models(examples)
     for group, top1 in held_out_report(examples, models).items():
         print(f"{group:28} held-out top-1 {top1}")
-    calib = [_top(models[e.group], e) for e in examples if e.calibrates]
-    final = _with_threshold(fit(examples), float(np.quantile(calib, NOTHING_FITS_SHARE)))
+    final = _with_thresholds(fit(examples), held_out)
     final = replace(final, trained_on=final.trained_on + f"; SOCBench-D rounds {','.join(map(str, rounds)) or 'all'}")
     WEIGHTS.write_text(json.dumps(final.to_json(), indent=1) + "\n")
     # The benchmark scores each held-out group with its fold model; keep them beside the other results.
     write_json("ranker-folds.json", {"rounds": list(rounds), "models": {g: m.to_json() for g, m in models.items()}})
-    print(f"wrote {WEIGHTS} ({final.trained_on}; nothing fits below {final.nothing_fits_below:.3f})")
+    print(f"wrote {WEIGHTS} ({final.trained_on}; nothing fits below {final.scope_below:.3f})")
 
 
 if __name__ == "__main__":

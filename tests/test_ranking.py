@@ -234,3 +234,68 @@ def test_listwise_training_puts_the_right_candidate_first():
     weights = listwise_weights(matrices, labels)
     assert weights[0] > 0 and abs(weights[1]) < weights[0] / 3
     assert sum(int(np.argmax(x @ weights) == np.argmax(y)) for x, y in zip(matrices, labels)) >= 36
+
+
+def test_the_api_word_model_routes_a_question_to_the_api_that_speaks_its_words(tmp_path):
+    from src.core.config import Settings
+
+    assistant = Assistant(Settings(data_dir=tmp_path, llm_provider="offline"))
+    assert assistant.index_upload("tracker.json", projects_spec()).ok
+    assert assistant.index_upload("weather.json", weather_spec()).ok
+    found = features_of(assistant, "severe weather alerts for Lisbon")
+    assert found["GET /alerts"]["api_words"] == 0.0  # the best API's own words
+    assert found["GET /v2/projects"]["api_words"] < 0.0
+    assert found["GET /alerts"]["api_words"] == found["GET /forecasts"]["api_words"]  # one figure per API
+
+
+def test_known_words_say_how_much_of_the_question_the_library_speaks_of(tracker):
+    known = features_of(tracker, "archive a project")
+    assert all(row["known_words"] == 1.0 for row in known.values())
+    foreign = features_of(tracker, "book a flight to Tokyo with my project budget")
+    assert 0.0 < next(iter(foreign.values()))["known_words"] < 0.5
+
+
+def _judged_examples():
+    """In-scope questions (the library knows their words, one candidate is right) and foreign ones."""
+    from train_ranker import Example
+
+    rng = np.random.default_rng(3)
+    width, known = len(FEATURES), FEATURES.index("known_words")
+    examples = []
+    for n in range(120):
+        x = rng.normal(size=(8, width)).astype(np.float32)
+        inside = n < 60
+        x[:, known] = 1.0 if inside else 0.2
+        labels = np.eye(8, dtype=np.float32)[n % 8] if inside else np.zeros(8, dtype=np.float32)
+        examples.append(Example(f"g{n % 3}", x, labels, inside, about_library=inside))
+    return examples
+
+
+def test_the_fit_judge_learns_nothing_fits_from_questions_put_to_a_library_they_are_not_about():
+    from train_ranker import fit
+
+    examples = _judged_examples()
+    model = fit(examples)
+    known = FEATURES.index("known_words")
+    inside = np.mean([model.fit_probabilities(e.matrix).max() for e in examples if e.about_library])
+    outside = np.mean([model.fit_probabilities(e.matrix).max() for e in examples if not e.about_library])
+    assert model.fit_coef[known] > 0 and outside < inside / 2
+
+
+def test_the_question_judge_tells_foreign_questions_apart_and_survives_its_json_form():
+    from train_ranker import fit, fold_models
+
+    examples = _judged_examples()
+    models, held_out = fold_models(examples)
+    assert len(held_out) == 60 and set(models) == {"g0", "g1", "g2"}
+    model = LinearRanker.from_json(json.loads(json.dumps(fit(examples).to_json())))
+    inside = [model.question_fits(e.matrix) for e in examples if e.about_library]
+    outside = [model.question_fits(e.matrix) for e in examples if not e.about_library]
+    assert min(inside) > 0.5 > max(outside)
+    assert model.question_fits(examples[0].matrix) == pytest.approx(fit(examples).question_fits(examples[0].matrix), abs=1e-4)
+
+
+def test_a_foreign_question_in_a_small_library_gets_nothing_fits_while_its_own_questions_fit(tracker):
+    assert tracker.ask("what is the latest stock price of AAPL on NASDAQ?").text.startswith("I could not find")
+    hits = tracker.search("archive a project")
+    assert hits[0].fits and hits[0].path == "/v2/projects/{project_id}/archive"

@@ -42,7 +42,7 @@ class CrossValidatedRanker:
         import train_ranker
 
         print("training one ranker per held-out fold …", file=sys.stderr, flush=True)
-        return train_ranker.fold_models(train_ranker.collect(self.rounds))
+        return train_ranker.fold_models(train_ranker.collect(self.rounds))[0]
 
     def use(self, assistant, group: str | None) -> None:
         """Score `assistant`'s searches with the model trained without `group` (None or no CV: the shipped one)."""

@@ -22,7 +22,8 @@ FEATURES = (
     *(f"bm25_{f}" for f in FIELDS), "cover_path", "cover_summary",
     "ident_item", "ident_collection", "many_item", "many_collection", "item_endpoint", "verb_agrees", "verb_conflicts",
     "deprecated", "path_params", "depth", "is_operation", "is_get",
-    "api_dense_gap", "api_bm25_gap", "api_named", "exact", "action_dense", "action_gap", "api_vote",
+    "api_dense_gap", "api_bm25_gap", "api_named", "exact", "action_dense", "action_gap", "api_vote", "api_words",
+    "known_words",
 )
 # How sharply the API vote follows similarity: a softmax temperature over cosine scores (about the spread
 # between a close and a loose MiniLM match), so the vote is decided by each API's best few operations.
@@ -111,6 +112,9 @@ def candidate_features(signals: QuestionSignals, text: str, qvec: np.ndarray, in
     api_kw = _group_max(kw_rel.astype(np.float32), codes, groups)
     vote = _api_vote(np.where(allowed, np.maximum(sims, summaries), -np.inf), f.api_codes, groups)
     named = np.array([bool(set(signals.terms) & t) for t in f.api_titles], dtype=np.float32)
+    words = f.api_words.log_likelihood(signals.nouns or signals.terms)
+    present = np.bincount(f.api_codes[allowed], minlength=groups) > 0
+    words_gap = words - (words[present].max() if present.any() else 0.0)
     item = f.item_endpoint[pos]
     ident, many = float(signals.names_identifier), float(signals.wants_many)
     intent = signals.intent
@@ -126,6 +130,9 @@ def candidate_features(signals: QuestionSignals, text: str, qvec: np.ndarray, in
         (f.methods[pos] == "GET").astype(np.float32),
         api_dense[codes] - api_dense.max(), api_kw[codes] - 1.0, named[codes],
         (exact[pos] > 0).astype(np.float32) if exact is not None else np.zeros(len(pos)),
-        action, action - action.max(), vote[codes],
+        action, action - action.max(), vote[codes], words_gap[codes],
+        # Constant within a question, so it does not change the order: it tells the fit judge how much of
+        # the question this library speaks of at all ("book a flight to Tokyo" shares no word with it).
+        np.full(len(pos), f.api_words.known_share(signals.nouns)),
     ]
     return CandidateFeatures(pos, np.column_stack(columns).astype(np.float32))

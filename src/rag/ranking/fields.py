@@ -18,6 +18,9 @@ from src.rag.textutil import split_identifier, tokenize
 FIELDS = ("path", "summary", "params", "description")
 BM25_K1 = 1.2
 BM25_B = 0.75
+# Dirichlet prior of each API's word model, in words: an API's own counts outweigh the library's once it
+# has said a few thousand words (the usual setting for query-likelihood retrieval).
+API_PRIOR_WORDS = 2000.0
 _PARAM_LINE = re.compile(r"^\s+- ([^\s(]+) \(", re.M)
 _DESCRIPTION = re.compile(r"^Description: (.*)$", re.M)
 
@@ -88,12 +91,47 @@ def field_matrix(texts: Sequence[str]) -> FieldMatrix:
 
 
 @dataclass
+class ApiWordModel:
+    """Each API's smoothed word distribution over everything it indexes: which API a question's words come from."""
+
+    vocab: dict[str, int]
+    log_probs: np.ndarray  # apis x vocabulary
+
+    def log_likelihood(self, terms: Sequence[str]) -> np.ndarray:
+        """Return each API's mean log-probability per known question word (zeros when none is known)."""
+        cols = [self.vocab[t] for t in terms if t in self.vocab]
+        if not cols:
+            return np.zeros(self.log_probs.shape[0], dtype=np.float32)
+        return self.log_probs[:, cols].mean(axis=1).astype(np.float32)
+
+    def known_share(self, terms: Sequence[str]) -> float:
+        """Return the share of `terms` that any indexed API uses at all (1.0 when there are none)."""
+        return sum(t in self.vocab for t in terms) / len(terms) if terms else 1.0
+
+
+def api_word_model(texts: Sequence[str], codes: np.ndarray, apis: int) -> ApiWordModel:
+    """Count every API's words and smooth them toward the whole library's (Dirichlet prior)."""
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for code, text in zip(codes, texts):
+        for tok in tokenize(text):
+            rows.append(int(code))
+            cols.append(vocab.setdefault(tok, len(vocab)))
+    shape = (max(apis, 1), max(len(vocab), 1))
+    counts = sparse.coo_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape).toarray()
+    background = (counts.sum(axis=0) + 1.0) / (counts.sum() + shape[1])
+    smoothed = (counts + API_PRIOR_WORDS * background) / (counts.sum(axis=1, keepdims=True) + API_PRIOR_WORDS)
+    return ApiWordModel(vocab, np.log(smoothed).astype(np.float32))
+
+
+@dataclass
 class OperationFields:
     """Everything static the ranker reads about each indexed chunk, aligned with the index positions."""
 
     matrices: dict[str, FieldMatrix]
     api_codes: np.ndarray
     api_titles: list[set[str]]
+    api_words: ApiWordModel
     is_operation: np.ndarray
     deprecated: np.ndarray
     item_endpoint: np.ndarray
@@ -112,10 +150,12 @@ def build_fields(metas: Sequence[dict], docs: Sequence[str]) -> OperationFields:
             apis[m.get("api")] = len(apis)
             titles.append(set(tokenize(str(m.get("api_title", "")))) - {"api", "v1", "v2", "v3"})
     paths = [str(m.get("path") or "") for m in metas]
+    codes = np.array([apis[m.get("api")] for m in metas], dtype=np.int64)
     return OperationFields(
         matrices={f: field_matrix([t[f] for t in texts]) for f in FIELDS},
-        api_codes=np.array([apis[m.get("api")] for m in metas], dtype=np.int64),
+        api_codes=codes,
         api_titles=titles,
+        api_words=api_word_model([" ".join(t.values()) for t in texts], codes, len(apis)),
         is_operation=np.array([m.get("kind") in ("operation", "webhook") for m in metas], dtype=np.float32),
         deprecated=np.array([bool(m.get("deprecated")) for m in metas], dtype=np.float32),
         item_endpoint=np.array([p.rstrip("/").endswith("}") for p in paths], dtype=np.float32),

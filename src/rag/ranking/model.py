@@ -16,7 +16,7 @@ import numpy as np
 from src.rag.ranking.features import FEATURES
 
 WEIGHTS = Path(__file__).with_name("weights.json")
-FORMAT = 2
+FORMAT = 3
 # Plain-language reasons for the features that most often decide a rank.
 REASONS = {
     "dense": "close in meaning to the question",
@@ -51,6 +51,13 @@ class LinearRanker:
     # says which candidate is best among these; in a ten-operation library the best can still be far off.
     fit_coef: np.ndarray | None = None
     fit_intercept: float = 0.0
+    # The "is the question about this library at all?" judge: a logistic model over the question's best
+    # candidates (see question_inputs), trained on dev-set questions put to their own library and to others.
+    scope_coef: np.ndarray | None = None
+    scope_intercept: float = 0.0
+    scope_below: float = 0.0
+    scope_mean: np.ndarray | None = None
+    scope_scale: np.ndarray | None = None
 
     def logits(self, matrix: np.ndarray) -> np.ndarray:
         """Return the rank score of each row as a log-odds."""
@@ -66,6 +73,23 @@ class LinearRanker:
             return self.scores(matrix)
         return 1.0 / (1.0 + np.exp(-(((matrix - self.mean) / self.scale) @ self.fit_coef + self.fit_intercept)))
 
+    def question_inputs(self, matrix: np.ndarray) -> np.ndarray:
+        """Return what the question judge reads: how well the top candidate and the best one fit, the top
+        candidate's lead over the next, and the top candidate's standardised features."""
+        scores, fit = self.scores(matrix), self.fit_probabilities(matrix)
+        order = np.argsort(-scores, kind="stable")
+        lead = scores[order[0]] - (scores[order[1]] if len(order) > 1 else 0.0)
+        head = [np.log(fit[order[0]] + 1e-6), np.log(fit.max() + 1e-6), lead]
+        return np.concatenate([head, (matrix[order[0]] - self.mean) / self.scale]).astype(np.float32)
+
+    def question_fits(self, matrix: np.ndarray) -> float:
+        """Return the probability that some candidate of this question is what it asks for (1.0 untrained)."""
+        if self.scope_coef is None or not len(matrix):
+            return 1.0 if len(matrix) else 0.0
+        x = (self.question_inputs(matrix) - self.scope_mean) / self.scope_scale
+        z = float(x @ self.scope_coef + self.scope_intercept)
+        return 1.0 / (1.0 + np.exp(-z))
+
     def reasons(self, row: np.ndarray, limit: int = 2) -> tuple[str, ...]:
         """Return the plain-language reasons that raised this row's score most."""
         contrib = (row - self.mean) / self.scale * self.coef
@@ -80,18 +104,25 @@ class LinearRanker:
                 "intercept": round(float(self.intercept), 6), "nothing_fits_below": round(self.nothing_fits_below, 6),
                 "trained_on": self.trained_on,
                 "fit_coef": None if self.fit_coef is None else self.fit_coef.round(6).tolist(),
-                "fit_intercept": round(float(self.fit_intercept), 6)}
+                "fit_intercept": round(float(self.fit_intercept), 6),
+                **({} if self.scope_coef is None else {
+                    "scope_coef": self.scope_coef.round(6).tolist(), "scope_intercept": round(float(self.scope_intercept), 6),
+                    "scope_below": round(self.scope_below, 6), "scope_mean": self.scope_mean.tolist(),
+                    "scope_scale": self.scope_scale.tolist()})}
 
     @classmethod
     def from_json(cls, data: dict) -> LinearRanker:
         """Build a ranker from its JSON form; refuse one trained on other features."""
         if data.get("format") != FORMAT or tuple(data.get("features", ())) != FEATURES:
             raise ValueError("The ranker weights do not match this version's features; run scripts/train_ranker.py.")
-        fit = data.get("fit_coef")
+        fit, scope = data.get("fit_coef"), data.get("scope_coef")
+        arrays = {k: np.array(data[k], dtype=np.float32) for k in ("scope_mean", "scope_scale") if k in data}
         return cls(np.array(data["mean"], dtype=np.float32), np.array(data["scale"], dtype=np.float32),
                    np.array(data["coef"], dtype=np.float32), float(data["intercept"]),
                    float(data["nothing_fits_below"]), str(data.get("trained_on", "")),
-                   None if fit is None else np.array(fit, dtype=np.float32), float(data.get("fit_intercept", 0.0)))
+                   None if fit is None else np.array(fit, dtype=np.float32), float(data.get("fit_intercept", 0.0)),
+                   None if scope is None else np.array(scope, dtype=np.float32), float(data.get("scope_intercept", 0.0)),
+                   float(data.get("scope_below", 0.0)), arrays.get("scope_mean"), arrays.get("scope_scale"))
 
 
 @lru_cache(maxsize=1)
