@@ -32,3 +32,8 @@ def test_plan_spots_paths_methods_and_identifiers():
 
 def test_normalize_path_ignores_parameter_names():
     assert normalize_path("/v1/charges/{id}/") == normalize_path("/v1/charges/{charge}")
+
+
+def test_normalize_path_treats_saved_variants_of_one_endpoint_as_that_endpoint():
+    assert normalize_path("/v1/accounts#post-accounts-canadian") == normalize_path("/v1/accounts") == "/v1/accounts"
+    assert normalize_path("/v1/accounts?type=x#a") == "/v1/accounts"

@@ -89,6 +89,7 @@ def plan_query(question: str) -> QueryPlan:
 
 
 def normalize_path(path: str) -> str:
-    """Normalise a path for comparison: parameter names dropped, trailing slash and query removed."""
-    path = path.split("?", 1)[0].rstrip("/") or "/"
+    """Normalise a path for comparison: parameter names dropped; trailing slash, query and the fragment that
+    tells two saved requests of one endpoint apart (a Postman collection's ``#post-accounts-canadian``) removed."""
+    path = path.split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
     return re.sub(r"\{[^}]*\}|:[A-Za-z_]\w*", "{}", path).lower()
