@@ -121,29 +121,44 @@ def collect(rounds: tuple[int, ...] = ()) -> list[Example]:
     return userstyle_examples() + socbench_examples(rounds) + foreign_examples(rounds)
 
 
-def listwise_weights(matrices: list[np.ndarray], labels: list[np.ndarray]) -> np.ndarray:
+def listwise_weights(matrices: list[np.ndarray], labels: list[np.ndarray],
+                     question_weights: list[float] | None = None) -> np.ndarray:
     """Fit linear weights by the softmax (listwise) loss: each question's right candidates should take the top.
 
     The loss is the cross-entropy between the softmax of a question's candidate scores and its right answers,
-    so the model learns to put a right endpoint first, not to score every pair in isolation.
+    so the model learns to put a right endpoint first, not to score every pair in isolation. Each question's
+    loss counts with its weight (all alike by default).
     """
     from scipy.optimize import minimize
 
     targets = [y / y.sum() for y in labels]
+    weights = np.ones(len(matrices)) if question_weights is None else np.asarray(question_weights, dtype=float)
+    weights = weights / weights.sum()
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = 0.0, np.zeros_like(w)
-        for x, t in zip(matrices, targets):
+        for x, t, c in zip(matrices, targets, weights):
             z = x @ w
             p = np.exp(z - z.max())
             p /= p.sum()
-            total -= float(t @ np.log(p + 1e-12))
-            grad -= x.T @ (t - p)
-        n = len(matrices)
-        return total / n + L2 * float(w @ w), grad / n + 2 * L2 * w
+            total -= c * float(t @ np.log(p + 1e-12))
+            grad -= c * (x.T @ (t - p))
+        return total + L2 * float(w @ w), grad + 2 * L2 * w
 
     start = np.zeros(matrices[0].shape[1])
     return minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 500}).x
+
+
+def set_weights(examples: list[Example]) -> list[float]:
+    """Weigh each question so both development sets count alike, however many questions each has.
+
+    SOCBench-D has five rounds of machine-written questions against one round of user-style ones; counted
+    per question, its keyword-heavy phrasing would decide the order users' own questions get.
+    """
+    sizes: dict[str, int] = {}
+    for e in examples:
+        sizes[e.group.split(":", 1)[0]] = sizes.get(e.group.split(":", 1)[0], 0) + 1
+    return [1.0 / sizes[e.group.split(":", 1)[0]] for e in examples]
 
 
 def fit(examples: list[Example], without: str | None = None, threshold: float = 0.0) -> LinearRanker:
@@ -161,7 +176,7 @@ def fit(examples: list[Example], without: str | None = None, threshold: float = 
     foreign = [e for e in examples if e.group != without and not e.about_library and len(e.labels)]
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    weights = listwise_weights([(e.matrix - mean) / scale for e in train], [e.labels for e in train])
+    weights = listwise_weights([(e.matrix - mean) / scale for e in train], [e.labels for e in train], set_weights(train))
     z = (x - mean) / scale
     platt = LogisticRegression(C=1e6, max_iter=1000).fit((z @ weights)[:, None], y)
     ranker = LinearRanker(mean, scale, weights * float(platt.coef_[0][0]), float(platt.intercept_[0]), threshold,

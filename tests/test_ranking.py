@@ -299,3 +299,12 @@ def test_a_foreign_question_in_a_small_library_gets_nothing_fits_while_its_own_q
     assert tracker.ask("what is the latest stock price of AAPL on NASDAQ?").text.startswith("I could not find")
     hits = tracker.search("archive a project")
     assert hits[0].fits and hits[0].path == "/v2/projects/{project_id}/archive"
+
+
+def test_both_development_sets_weigh_alike_in_training_however_many_questions_each_has():
+    from train_ranker import Example, set_weights
+
+    row, label = np.zeros((2, len(FEATURES)), dtype=np.float32), np.array([1.0, 0.0], dtype=np.float32)
+    examples = [Example("socbench:socbenchd_1", row, label, False)] * 6 + [Example("userstyle:stripe", row, label, True)] * 2
+    weights = set_weights(examples)
+    assert sum(weights[:6]) == pytest.approx(sum(weights[6:])) and weights[0] < weights[-1]
