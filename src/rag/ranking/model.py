@@ -73,20 +73,24 @@ class LinearRanker:
             return self.scores(matrix)
         return 1.0 / (1.0 + np.exp(-(((matrix - self.mean) / self.scale) @ self.fit_coef + self.fit_intercept)))
 
-    def question_inputs(self, matrix: np.ndarray) -> np.ndarray:
+    def question_inputs(self, matrix: np.ndarray, scores: np.ndarray | None = None,
+                        fit: np.ndarray | None = None) -> np.ndarray:
         """Return what the question judge reads: how well the top candidate and the best one fit, the top
-        candidate's lead over the next, and the top candidate's standardised features."""
-        scores, fit = self.scores(matrix), self.fit_probabilities(matrix)
+        candidate's lead over the next, and the top candidate's standardised features (pass the rows'
+        scores and fit when already computed)."""
+        scores = self.scores(matrix) if scores is None else scores
+        fit = self.fit_probabilities(matrix) if fit is None else fit
         order = np.argsort(-scores, kind="stable")
         lead = scores[order[0]] - (scores[order[1]] if len(order) > 1 else 0.0)
         head = [np.log(fit[order[0]] + 1e-6), np.log(fit.max() + 1e-6), lead]
         return np.concatenate([head, (matrix[order[0]] - self.mean) / self.scale]).astype(np.float32)
 
-    def question_fits(self, matrix: np.ndarray) -> float:
+    def question_fits(self, matrix: np.ndarray, scores: np.ndarray | None = None,
+                      fit: np.ndarray | None = None) -> float:
         """Return the probability that some candidate of this question is what it asks for (1.0 untrained)."""
         if self.scope_coef is None or not len(matrix):
             return 1.0 if len(matrix) else 0.0
-        x = (self.question_inputs(matrix) - self.scope_mean) / self.scope_scale
+        x = (self.question_inputs(matrix, scores, fit) - self.scope_mean) / self.scope_scale
         z = float(x @ self.scope_coef + self.scope_intercept)
         return 1.0 / (1.0 + np.exp(-z))
 

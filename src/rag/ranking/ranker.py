@@ -58,7 +58,7 @@ class LearnedRanker:
         named = (exact[found.positions] == 2) if exact is not None else np.zeros(len(scores), dtype=bool)
         order = np.lexsort((found.positions, -scores, ~named))
         # The question judge decides whether anything fits; the candidate judge, which of the others fit too.
-        about = model.question_fits(found.matrix) >= model.scope_below
+        about = model.question_fits(found.matrix, scores, fit) >= model.scope_below
         return [Ranked(int(found.positions[i]), float(scores[i]),
                        model.reasons(found.matrix[i]) if n < 10 * reasons else (),
                        bool(named[i] or about and (n == 0 or fit[i] >= model.nothing_fits_below)), bool(named[i]))
