@@ -118,6 +118,14 @@ def test_documentation_hits_are_offered_when_no_operation_matches():
     assert "Rate limits (source: `#/docs/0`)" in answer.text and answer.sources == (doc,)
 
 
+def test_a_documentation_hit_with_nothing_to_cite_is_not_listed():
+    cited = Hit(id="x:doc:0", api="x@1", kind=ChunkKind.DOC, title="Rate limits", source="#/docs/0", score=0.7)
+    bare = Hit(id="x:auth:bearer", api="x@1", kind=ChunkKind.AUTH, title="Auth bearerAuth", source="", score=0.8)
+    answer = compose_offline("what are the rate limits?", [bare, cited], {})
+    assert "source: ``" not in answer.text and "bearerAuth" not in answer.text
+    assert answer.sources == (cited,)
+
+
 def test_swagger2_answers_cite_the_operation_for_the_body():
     op = Operation("POST", "/pet", summary="Add a new pet", pointer="#/paths/~1pet/post",
                    request_body=RequestBody(fields=(SchemaField("name", "string", True),)),

@@ -6,7 +6,9 @@ import json
 
 from src.rag.parsing import parse_bytes
 from src.rag.serialize import to_jsonable
+from src.rag.tryit.schema_example import resolve_pointer
 from src.rag.types import SpecFormat
+from tests.conftest import shared
 
 BEARER = "sk_live_51HxQ2eLkdIwHu7ixy3Uq0aBcDeFgHiJkLmNoP"
 API_KEY = "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"
@@ -86,6 +88,29 @@ def test_postman_structure_is_normalised():
     assert login.security == ("basicAuth",) and login.request_body.content_type == "application/x-www-form-urlencoded"
     assert spec.operation("GET /health").security == ()
     assert spec.operations[3].security == ("bearerAuth",) and spec.operations[3].headers == ()
+
+
+def test_every_auth_scheme_cites_the_place_that_declares_it():
+    spec = parse_bytes("payments.json", json.dumps(COLLECTION).encode())
+    # collection, folder and request auth: the first place each scheme is declared
+    assert {a.name: a.pointer for a in spec.auth_schemes} == {
+        "bearerAuth": "#/auth", "apiKeyAuth": "#/item/1/auth", "basicAuth": "#/item/2/request/auth"}
+    for scheme in spec.auth_schemes:
+        assert resolve_pointer(COLLECTION, scheme.pointer)["type"] in ("bearer", "apikey", "basic")
+    only_header = {"info": {"name": "Tokens"}, "item": [{"name": "Me", "request": {
+        "method": "GET", "url": "https://x.test/me", "header": [{"key": "Authorization", "value": "Token abc"}]}}]}
+    scheme = parse_bytes("tokens.json", json.dumps(only_header).encode()).auth_schemes[0]
+    assert scheme.pointer == "#/item/0/request/header"
+    assert resolve_pointer(only_header, scheme.pointer)[0]["key"] == "Authorization"
+
+
+def test_auth_schemes_of_a_real_collection_all_have_a_source():
+    path = shared("postman", "wise_all_endpoints.json")
+    spec = parse_bytes(path.name, path.read_bytes())
+    raw = json.loads(path.read_bytes())
+    assert spec.auth_schemes
+    for scheme in spec.auth_schemes:
+        assert scheme.pointer and resolve_pointer(raw, scheme.pointer), scheme.name
 
 
 def test_postman_v20_shapes():

@@ -142,7 +142,7 @@ def _related(extra: Sequence[Hit]) -> list[str]:
 def _nothing_found(question: str, relevant: Sequence[Hit], hits: Sequence[Hit],
                    specs: Mapping[str, ApiSpec]) -> Answer:
     """Say honestly that nothing answers the question, and what to upload or ask instead."""
-    docs = fitting_hits([h for h in relevant if h.kind != ChunkKind.OPERATION])[:3]
+    docs = fitting_hits([h for h in relevant if h.kind != ChunkKind.OPERATION and h.source])[:3]
     if docs:
         lines = ["No endpoint in your indexed APIs matches this question directly, but these parts of the docs may help:"]
         lines += [f"- {sec.md_prose(h.title, 100)} (source: {sec.md_code(h.source)})" for h in docs]

@@ -36,7 +36,8 @@ class PostmanParser:
         collection_auth = as_dict(data.get("auth"))
         ops: list[Operation] = []
         schemes: dict[str, AuthScheme] = {}
-        _walk(reader, as_list(data["item"]), (), collection_auth, base + ("item",), ops, schemes, 0)
+        inherited = (collection_auth, pointer(*base, "auth"))
+        _walk(reader, as_list(data["item"]), (), inherited, base + ("item",), ops, schemes, 0)
         for op in ops:
             for name in op.security:
                 schemes.setdefault(name, reader.schemes.get(name) or AuthScheme(name=name, type="http", scheme=name))
@@ -60,16 +61,17 @@ class PostmanParser:
         return _scrubbed(spec, redactor)
 
 
-def _walk(reader: RequestReader, items: list[Any], folders: tuple[str, ...], auth: dict[str, Any],
+def _walk(reader: RequestReader, items: list[Any], folders: tuple[str, ...], auth: tuple[dict[str, Any], str],
           path: tuple[Any, ...], ops: list[Operation], schemes: dict[str, AuthScheme], depth: int) -> None:
-    """Visit folders depth-first; a folder's auth applies to its requests unless they set their own."""
+    """Visit folders depth-first; a folder's auth (object, pointer) applies to its requests unless they set one."""
     if depth > MAX_DEPTH:
         return
     for index, item in enumerate(items):
         item = as_dict(item)
         here = path + (index,)
         if isinstance(item.get("item"), list):
-            folder_auth = as_dict(item.get("auth")) or auth
+            own = as_dict(item.get("auth"))
+            folder_auth = (own, pointer(*here, "auth")) if own else auth
             name = text_of(item.get("name"))
             _walk(reader, item["item"], folders + ((name,) if name else ()), folder_auth, here + ("item",), ops, schemes, depth + 1)
         elif "request" in item:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -61,13 +62,14 @@ class RequestReader:
         self.bases: dict[str, str] = {}
         self.schemes: dict[str, AuthScheme] = {}
 
-    def operation(self, item: dict[str, Any], folders: tuple[str, ...], inherited: dict[str, Any], ptr: str) -> Operation | None:
-        """Build the operation for one request item."""
+    def operation(self, item: dict[str, Any], folders: tuple[str, ...], inherited: tuple[dict[str, Any], str],
+                  ptr: str) -> Operation | None:
+        """Build the operation for one request item; `inherited` is its folder's or collection's auth and pointer."""
         request = item.get("request")
         request = {"url": request, "method": "GET"} if isinstance(request, str) else as_dict(request)
         base, path, query, path_params = self._url(request.get("url"))
         headers, header_auth, content_type = self._headers(request.get("header"))
-        security = self._security(request, inherited, header_auth)
+        security = self._security(request, inherited, header_auth, ptr)
         self.bases[ptr] = base
         name = self.redactor.text(text_of(item.get("name")))
         return Operation(
@@ -160,16 +162,26 @@ class RequestReader:
                                                  location="" if scheme else "header", param_name="" if scheme else "Authorization"))
         return name
 
-    def _security(self, request: dict[str, Any], inherited: dict[str, Any], header_auth: str) -> tuple[str, ...]:
+    def _security(self, request: dict[str, Any], inherited: tuple[dict[str, Any], str], header_auth: str,
+                  ptr: str) -> tuple[str, ...]:
         """Pick the request's auth: its own, else its folder's or collection's, else an Authorization header."""
         auth = request.get("auth")
-        auth = as_dict(auth) if isinstance(auth, dict) and auth.get("type") else inherited
+        auth, where = (as_dict(auth), f"{ptr}/request/auth") if isinstance(auth, dict) and auth.get("type") else inherited
         self._count_secrets(auth)
         found = auth_scheme(auth)
         if found:
             self.schemes.setdefault(found[0], found[1])
+            self._cite(found[0], where)
             return (found[0],)
+        if header_auth:
+            self._cite(header_auth, f"{ptr}/request/header")
         return (header_auth,) if header_auth else ()
+
+    def _cite(self, name: str, where: str) -> None:
+        """Give a known scheme the pointer of the first place that declares it, so answers can cite it."""
+        known = self.schemes[name]
+        if not known.pointer:
+            self.schemes[name] = dataclasses.replace(known, pointer=where)
 
     def _count_secrets(self, auth: dict[str, Any]) -> None:
         """Remember every credential value of an auth object so it can never leak into the spec."""
