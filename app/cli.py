@@ -79,11 +79,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(data_dir=args.data_dir, log_level=None if "APIASSIST_LOG_LEVEL" in os.environ else "WARNING")
         configure_logging(settings.env.value == "production", settings.log_level)
         if args.command == "inspect":
-            return _inspect(args, settings)
-        from src.rag.service import Assistant
+            code = _inspect(args, settings)
+        else:
+            from src.rag.service import Assistant
 
-        assistant = Assistant(settings)
-        return COMMANDS[args.command](assistant, args)
+            code = COMMANDS[args.command](Assistant(settings), args)
+        sys.stdout.flush()  # a reader that went away shows up here, not as a message at exit
+        return code
+    except BrokenPipeError:
+        # `apiassist ... | head` stopped reading: stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit flush must not fail again
+        return 141  # what a shell reports for a writer stopped by SIGPIPE
     except AppError as err:
         show(f"error: {err}", err=True)
         return 1
@@ -209,14 +215,16 @@ def _search(a, args) -> int:
 
 
 def _show_hits(query: str, hits) -> None:
-    """Print hits in rank order; the similarity shown is the embedding match, one input of the ranking."""
+    """Print hits best first with the learned ranker's score, the number the order comes from; the order
+    departs from it only for an endpoint named outright, a step of a multi-step query, or a third endpoint
+    of one resource, which waits behind the other resources (retrieval's diversity rule)."""
     show(f"# {query}")
     if not hits:
         show("No chunk matches; try other words or drop a filter.")
         return
-    show("rank  similarity  result (ranked by the hybrid dense + keyword relevance)")
+    show("rank  score  result (best first, as the learned ranker scores them)")
     for rank, h in enumerate(hits, 1):
-        show(f"{rank:>4}  {h.score:>10.3f}  {h.title}  [{h.api} {h.source}]")
+        show(f"{rank:>4}  {h.score:.3f}  {h.title}  [{h.api} {h.source}]")
 
 
 def _ask(a, args) -> int:

@@ -39,11 +39,14 @@ def hostile_spec() -> dict:
     }
 
 
+CLI_ENV = {"HF_HUB_OFFLINE": "1", "APIASSIST_LLM_PROVIDER": "offline"}
+
+
 def cli(data, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run the real `apiassist` in a child process."""
-    run_env = os.environ | {"HF_HUB_OFFLINE": "1", "APIASSIST_LLM_PROVIDER": "offline"} | (env or {})
     return subprocess.run([sys.executable, "-m", "app.cli", "--data-dir", str(data), *args], input=stdin,
-                          capture_output=True, text=True, encoding="utf-8", env=run_env, cwd=REPO, timeout=600)
+                          capture_output=True, text=True, encoding="utf-8", env=os.environ | CLI_ENV | (env or {}),
+                          cwd=REPO, timeout=600)
 
 
 def controls_in(proc: subprocess.CompletedProcess) -> list[str]:
@@ -152,8 +155,19 @@ def test_terminal_answers_show_no_markdown_escapes(runs):
 
 def test_printed_ranks_follow_the_printed_order(runs):
     lines = runs["search"].stdout.splitlines()
-    assert lines[0] == "# list pets" and lines[1].startswith("rank  similarity")
+    assert lines[0] == "# list pets" and lines[1].startswith("rank  score")
     rows = [re.match(r"^\s*(\d+)\s+(\d\.\d{3})\s+(.*)$", line) for line in lines[2:]]
     assert rows and all(rows)
     assert [int(r.group(1)) for r in rows] == list(range(1, len(rows) + 1))
-    assert "GET /pets" in rows[0].group(3)  # the best hit is first, whatever its similarity
+    scores = [float(r.group(2)) for r in rows]
+    assert scores == sorted(scores, reverse=True)  # the printed score is the one the order comes from
+    assert "GET /pets" in rows[0].group(3)
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(library):
+    _, data, _, _ = library
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--data-dir", str(data), "list"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=os.environ | CLI_ENV, cwd=REPO)
+    proc.stdout.close()  # as `apiassist list | head -0` does: nobody reads what the command prints
+    errors = proc.stderr.read().decode()
+    assert proc.wait(timeout=600) == 141 and errors == ""
