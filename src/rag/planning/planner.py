@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from src.core.logging import get_logger
 from src.rag.planning.actions import method_fits, methods_for, opens_with_verb, split_actions
 from src.rag.planning.given import GivenValue, given_values
-from src.rag.planning.goals import (FIELD_NAME, action_verb, consumer_candidates, pick_goal, resource_candidates,
-                                    topic_words, with_referent)
+from src.rag.planning.goals import (FIELD_NAME, action_verb, consumer_candidates, names_any, pick_goal,
+                                    resource_candidates, topic_words, with_referent)
 from src.rag.planning.graph import MIN_SCORE, DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
 from src.rag.planning.names import is_id_like, resource_of_path, split_name
@@ -21,8 +21,6 @@ from src.rag.types import ApiSpec, ChunkKind, Hit, Operation
 log = get_logger(__name__)
 
 MAX_DEPTH = 4
-# How many of the question's top hits name the APIs its actions may use (the sources a user sees first).
-PLAY_WINDOW = 5
 MAX_STEPS = 6
 # How far down the ranked hits a one-action question's goal may be when the top hit cannot do its verb.
 CHANGE_WINDOW = 5
@@ -124,9 +122,9 @@ class Planner:
 
         Each action is searched on its own, a pronoun standing for the previous goal's resource, among the
         APIs the whole question's top hits come from: a task can span services a team runs side by side
-        ("update the reservation, then take the payment"). Among the ranker's candidates of the API the
-        action's best hit belongs to, the planner takes the one that can do the action on the resource
-        named and whose identifiers the question or an earlier goal supplies (`goals.pick_goal`).
+        ("update the reservation, then take the payment"). The action's best hit says which API does it;
+        among that API's candidates the planner takes the one that can do the action on the resource named
+        and whose identifiers the question or an earlier goal supplies (`goals.pick_goal`).
         """
         api = ops[0].api
         actions = split_actions(question)
@@ -138,12 +136,17 @@ class Planner:
         goals: list[tuple[str, str]] = []
         for action in actions:
             previous_api, previous = goals[-1] if goals else (api, "")
-            query = with_referent(action, previous, contexts[previous_api].graph)
-            hits = [h for h in self.search(query, tuple(contexts)) if h.kind == ChunkKind.OPERATION and h.method]
-            here = hits[0].api if hits and hits[0].api in contexts else previous_api
+            # an action naming another API's resource ("open a ticket") is not about the previous goal's
+            graph = None if any(names_any(action, c.graph) for a, c in contexts.items() if a != previous_api) \
+                else contexts[previous_api].graph
+            query = with_referent(action, previous, graph)
+            ranked = [(h.api, _key(h)) for h in self.search(query, tuple(contexts))
+                      if h.kind == ChunkKind.OPERATION and h.method and h.api in contexts]
+            # the action's best hit says which API does it; that API's calls compete for the action
+            here = ranked[0][0] if ranked else previous_api
             ctx = contexts[here]
             earlier = [k for a, k in goals if a == here]
-            found = [_key(h) for h in hits if h.api == here]
+            found = [k for a, k in ranked if a == here]
             found += [k for k in resource_candidates(action, ctx.graph) if k not in found]
             found += [k for k in consumer_candidates(action, ctx.graph, previous if previous_api == here else "")
                       if k not in found]
@@ -199,8 +202,8 @@ class Planner:
 
 
 def in_play(ops: Sequence[Hit]) -> list[str]:
-    """Return the APIs an action's call may come from: the top hit's, then those of the next fitting top hits."""
-    apis = [ops[0].api] + [h.api for h in ops[1:PLAY_WINDOW] if h.fits]
+    """Return the APIs an action's call may come from: the top hit's, then those of the other fitting sources."""
+    apis = [ops[0].api] + [h.api for h in ops[1:] if h.fits]
     return list(dict.fromkeys(apis))
 
 
