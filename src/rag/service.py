@@ -64,7 +64,7 @@ class Assistant:
         self._specs: LRUCache[tuple[str, float], tuple[ApiSpec, int]] = LRUCache(
             maxsize=max(1, int(settings.spec_cache_mb * 1024 * 1024)), getsizeof=lambda entry: max(1, entry[1]))
         self._flows: dict[tuple[str, str, float], Any] = {}
-        self.planner = Planner(self._search_api, self.dataflow, self.get_spec)
+        self.planner = Planner(self._search_apis, self.dataflow, self.get_spec)
         self._known: tuple[int, tuple[set[str], set[str]]] | None = None
         self.router_error = ""
         self._llm_chooser: Any = None
@@ -191,9 +191,9 @@ class Assistant:
         filters = self._scoped(filters or SearchFilters(), latest_only)
         return self.retriever.search(query, top_k or self.settings.top_k, self.library.version(), filters)
 
-    def _search_api(self, query: str, api: str) -> list[Hit]:
-        """Return the ranked operations of one API for one action of a question (the planner's goals)."""
-        filters = SearchFilters(apis=(api,), kinds=(ChunkKind.OPERATION,))
+    def _search_apis(self, query: str, apis: tuple[str, ...]) -> list[Hit]:
+        """Return the ranked operations of some APIs for one action of a question (the planner's goals)."""
+        filters = SearchFilters(apis=apis, kinds=(ChunkKind.OPERATION,))
         return self.retriever.search(query, ACTION_CANDIDATES, self.library.version(), filters)
 
     def _scoped(self, filters: SearchFilters, latest_only: bool) -> SearchFilters:

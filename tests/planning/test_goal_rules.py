@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from src.rag.planning.actions import split_actions
 from src.rag.planning.given import given_values
-from src.rag.planning.goals import (call_resource, consumer_candidates, fed_by, names_owner, pick_goal,
+from src.rag.planning.goals import (call_resource, consumer_candidates, creates, fed_by, names_owner, pick_goal,
                                     takes_given, verb_matches)
 from src.rag.planning.graph import DataFlowGraph, FlowInput, FlowOutput, Link, OperationFlow
 from src.rag.planning.planner import _changing_goal, lacked_nouns, lookup_targets, parent_listing, resource_listing
@@ -119,3 +119,12 @@ def test_the_resource_whose_id_the_user_lacks_is_named_not_its_pronoun():
     assert lacked_nouns("i know the droplet's name (web-02) but not its id. assign my reserved ip to it") == ["droplet"]
     assert lacked_nouns("I don't have the call sid. end that call") == ["call"]
     assert lacked_nouns("assign my reserved ip to droplet 42") == []
+
+
+def test_a_changing_verb_never_takes_the_call_that_creates_one():
+    graph = _graph(_node("POST /orders"), _node("PUT /orders/{order_id}", FlowInput("order_id", "path", resource=("order",))))
+    candidates = ["POST /orders", "PUT /orders/{order_id}"]  # the ranker put the create first
+    assert pick_goal("update the details of an existing order", candidates, graph, [], [], set()) == candidates[1]
+    assert creates("POST /api/v1/namespaces/{namespace}/pods") and creates("POST /2010-04-01/Accounts/{Sid}/Calls.json")
+    assert not creates("POST /v1/payouts/{payout}/cancel") and not creates("POST /v1/customers/{customer}")
+

@@ -34,6 +34,8 @@ _QUOTED = re.compile(r"'[^'\n]{1,80}'|\"[^\"\n]{1,80}\"|“[^”\n]{1,80}”")
 _VERB_ENDINGS = {"ion", "ions", "ment", "ments", "al", "ing"}
 # Verbs that ask for what exists, found by listing or searching a collection rather than reading one item.
 _FINDING = {"find", "search", "list", "look", "locate"}
+# Verbs that change something that exists: the call that makes a new one cannot do them.
+_MODIFYING = {"update", "change", "modify", "edit", "replace", "rename", "adjust"}
 # File types in a question name the file resource ("upload the jsonl", "a new PDF").
 _FILE_WORDS = {"pdf", "jsonl", "csv", "json", "png", "jpg", "jpeg", "txt", "mp3", "wav", "zip", "file"}
 
@@ -53,7 +55,7 @@ def with_referent(action: str, previous: str, graph: DataFlowGraph | None = None
         return action
     nouns = [singular(w) for w in path_resources(previous.split(" ", 1)[1]) if not w.isdigit()]
     noun = " ".join(dict.fromkeys(nouns))
-    if noun and graph is not None and not _BACK.search(action) and not _names_any(action, graph):
+    if noun and graph is not None and not _BACK.search(action) and not names_any(action, graph):
         return f"{action} {noun}"
     return _BACK.sub(noun, action, count=1) if noun else action
 
@@ -65,10 +67,11 @@ def action_verb(action: str) -> str:
 
 def refers_back(action: str, graph: DataFlowGraph) -> bool:
     """Tell whether an action works on what the previous step made: a pronoun, or no resource of the API named."""
-    return bool(_BACK.search(action)) or not _names_any(action, graph)
+    return bool(_BACK.search(action)) or not names_any(action, graph)
 
 
-def _names_any(action: str, graph: DataFlowGraph) -> bool:
+def names_any(action: str, graph: DataFlowGraph) -> bool:
+    """Tell whether the action names a resource some call of the graph's API works on."""
     words = _action_words(action) - {action_verb(action)}
     return any(set(call_resource(k)[-1:]) & words for k in graph.operations)
 
@@ -221,11 +224,13 @@ def pick_goal(action: str, candidates: Sequence[str], graph: DataFlowGraph, valu
     a path spelling the verb, and taking an id typed for it each outweighing one of them (a resource the
     path sits under named, half of one); the verb's own kind of call (a DELETE to remove, a collection to
     find); a path under the previous goal's when the action names nothing else ("poll until done"); fed by
-    an earlier goal; taking an id typed anywhere in the question (`typed`); ranker order.
+    an earlier goal; taking an id typed anywhere in the question (`typed`); ranker order. A changing verb
+    ("update the order") is never done by the call that creates one.
     """
     rank = {k: n for n, k in enumerate(candidates)}
     back = earlier[-1:] if earlier and refers_back(action, graph) else []
-    objectless = bool(back) and not _names_any(action, graph)
+    objectless = bool(back) and not names_any(action, graph)
+    changes = action_verb(action) in _MODIFYING
 
     def score(k: str) -> tuple:
         method = k.split(" ", 1)[0]
@@ -234,12 +239,27 @@ def pick_goal(action: str, candidates: Sequence[str], graph: DataFlowGraph, valu
         # an id typed in the action, or elsewhere for the very resource the action names ("the dispute")
         given = takes_given(graph, k, [v for v in values if v.text in action]) or \
             takes_given(graph, k, values, _action_words(action))
-        return (not (method_fits(action, method) or (spelled and method != "GET")),
+        fits = (method_fits(action, method) or (spelled and method != "GET")) and not (changes and creates(k))
+        return (not fits,
                 open_inputs(graph, k, values, earlier) - named - 1.5 * spelled - given
                 - 0.5 * names_owner(action, k),
                 not _verbs_kind(action, k), not (objectless and _under(k, back[0])), not fed_by(graph, k, earlier),
                 not takes_given(graph, k, typed), rank[k])
     return min(candidates, key=score)
+
+
+def _last_segment(path: str) -> str:
+    return re.sub(r"\.[a-z]+$", "", path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def creates(key: str) -> bool:
+    """Tell whether a call makes a new item: a POST on a collection (``POST /orders``, ``…/{namespace}/pods``).
+
+    By REST convention the collection's POST creates; a last segment that is a verb (``/cancel``) acts instead.
+    """
+    method, path = key.split(" ", 1)
+    last = _last_segment(path)
+    return method == "POST" and bool(last) and "{" not in last and not set(split_identifier(last)) & VERBS
 
 
 def _under(key: str, parent: str) -> bool:

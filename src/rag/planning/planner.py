@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from src.core.logging import get_logger
 from src.rag.planning.actions import method_fits, methods_for, opens_with_verb, split_actions
 from src.rag.planning.given import GivenValue, given_values
-from src.rag.planning.goals import (FIELD_NAME, action_verb, consumer_candidates, pick_goal, resource_candidates,
-                                    topic_words, with_referent)
+from src.rag.planning.goals import (FIELD_NAME, action_verb, consumer_candidates, names_any, pick_goal,
+                                    resource_candidates, topic_words, with_referent)
 from src.rag.planning.graph import MIN_SCORE, DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
 from src.rag.planning.names import is_id_like, resource_of_path, split_name
@@ -62,7 +62,7 @@ class PlanContext:
 class Planner:
     """Build a plan for a question from the ranker's order and the API's data-flow graph."""
 
-    def __init__(self, search: Callable[[str, str], list[Hit]], graph_of: Callable[[str], DataFlowGraph],
+    def __init__(self, search: Callable[[str, tuple[str, ...]], list[Hit]], graph_of: Callable[[str], DataFlowGraph],
                  spec_of: Callable[[str], ApiSpec]) -> None:
         self.search = search
         self.graph_of = graph_of
@@ -72,34 +72,40 @@ class Planner:
         """Return the ordered calls that answer the question (one step for a one-call question; empty if none fits)."""
         ops = [h for h in hits if h.kind == ChunkKind.OPERATION and h.method and h.path]
         if not ops and hits:  # the top hits are schemas or docs: ask the ranker for operations only
-            ops = [h for h in self.search(question, hits[0].api) if h.method and h.path]
+            ops = [h for h in self.search(question, (hits[0].api,)) if h.method and h.path]
         if not ops:
             return ()
-        api = ops[0].api
-        try:
-            ctx = PlanContext(question, given_values(question), set(tokenize(question)),
-                              [_key(h) for h in ops if h.api == api], lookup_targets(question),
-                              self.graph_of(api), self.spec_of(api), bool(_LOCAL_FILE.search(question)))
-        except Exception as exc:  # a plan is an addition to the answer; its absence must not break the answer
-            log.warning("plan.unavailable", api=api, error=type(exc).__name__)
+        values, lookup = given_values(question), lookup_targets(question)
+        contexts: dict[str, PlanContext] = {}
+        for api in in_play(ops):
+            try:
+                contexts[api] = PlanContext(question, values, set(tokenize(question)),
+                                            [_key(h) for h in ops if h.api == api], lookup, self.graph_of(api),
+                                            self.spec_of(api), bool(_LOCAL_FILE.search(question)))
+            except Exception as exc:  # a plan is an addition to the answer; its absence must not break the answer
+                log.warning("plan.unavailable", api=api, error=type(exc).__name__)
+        if ops[0].api not in contexts:
             return ()
-        goals = self.goals(question, ops, api, ctx)
-        steps = self._steps(goals, ctx, [])
+        ctx = contexts[ops[0].api]
+        goals = self.goals(question, ops, contexts)
+        steps = self._steps(goals, contexts, [])
         # "I know the droplet's name but not its id": when no step finds that resource, its listing leads
         missing = [k for noun in lacked_nouns(question) if not any(noun in resource_of_path(s.path) for s in steps)
                    for k in [resource_listing(ctx.graph, FlowInput(f"{noun}_id", "body", resource=(noun,)))] if k]
         lead = [ctx.spec.operation(k) for k in dict.fromkeys(missing)]
         if steps and lead and all(lead):
-            steps = self._steps(goals, ctx, [op for op in lead if op is not None])
+            steps = self._steps(goals, contexts, [op for op in lead if op is not None], ctx)
         return tuple(steps[:MAX_STEPS])
 
-    def _steps(self, goals: Sequence[str], ctx: PlanContext, lead: Sequence[Operation]) -> list[PlanStep]:
+    def _steps(self, goals: Sequence[tuple[str, str]], contexts: dict[str, PlanContext], lead: Sequence[Operation],
+               lead_ctx: PlanContext | None = None) -> list[PlanStep]:
         steps: list[PlanStep] = []
         for op in lead:
-            self._add(op, ctx, steps, MAX_DEPTH, goal=False)
-        for goal in goals:
+            self._add(op, lead_ctx or next(iter(contexts.values())), steps, MAX_DEPTH, goal=False)
+        for api, goal in goals:
+            ctx = contexts[api]
             op = ctx.spec.operation(goal)
-            if op is not None and all(s.key != goal for s in steps):
+            if op is not None and all(s.key != goal or s.api != api for s in steps):
                 self._add(op, ctx, steps, 0, goal=True)
         return steps
 
@@ -111,33 +117,46 @@ class Planner:
             log.error("plan.failed", error=type(exc).__name__, detail=str(exc)[:200])
             return ()
 
-    def goals(self, question: str, ops: Sequence[Hit], api: str, ctx: PlanContext) -> list[str]:
-        """Return the goal operations in the order asked: the top hit, or one hit per action.
+    def goals(self, question: str, ops: Sequence[Hit], contexts: dict[str, PlanContext]) -> list[tuple[str, str]]:
+        """Return the goal operations, as (API, ``METHOD /path``), in the order asked: the top hit, or one per action.
 
-        Each action is searched on its own, a pronoun standing for the previous goal's resource; among the
-        ranker's candidates the planner takes the one that can do the action on the resource named and
-        whose identifiers the question or an earlier goal supplies (`goals.pick_goal`).
+        Each action is searched on its own, a pronoun standing for the previous goal's resource, among the
+        APIs the whole question's top hits come from: a task can span services a team runs side by side
+        ("update the reservation, then take the payment"). The action's best hit says which API does it;
+        among that API's candidates the planner takes the one that can do the action on the resource named
+        and whose identifiers the question or an earlier goal supplies (`goals.pick_goal`).
         """
+        api = ops[0].api
         actions = split_actions(question)
         if len(actions) < 2:
             if actions and _EXISTING.search(actions[0]):  # the call on the existing item may rank low
-                ops = list(ops) + [h for h in self.search(actions[0], api) if h.method and h.path]
-            return [_changing_goal(actions[0], ops) if actions else _key(ops[0])]
+                ops = list(ops) + [h for h in self.search(actions[0], (api,)) if h.method and h.path]
+            return [(api, _changing_goal(actions[0], [h for h in ops if h.api == api]) if actions else _key(ops[0]))]
         context = topic_words(question)
-        goals: list[str] = []
+        goals: list[tuple[str, str]] = []
         for action in actions:
-            previous = goals[-1] if goals else ""
-            query = with_referent(action, previous, ctx.graph)
-            found = [_key(h) for h in self.search(query, api) if h.kind == ChunkKind.OPERATION and h.method]
+            previous_api, previous = goals[-1] if goals else (api, "")
+            # an action naming another API's resource ("open a ticket") is not about the previous goal's
+            graph = None if any(names_any(action, c.graph) for a, c in contexts.items() if a != previous_api) \
+                else contexts[previous_api].graph
+            query = with_referent(action, previous, graph)
+            ranked = [(h.api, _key(h)) for h in self.search(query, tuple(contexts))
+                      if h.kind == ChunkKind.OPERATION and h.method and h.api in contexts]
+            # the action's best hit says which API does it; that API's calls compete for the action
+            here = ranked[0][0] if ranked else previous_api
+            ctx = contexts[here]
+            earlier = [k for a, k in goals if a == here]
+            found = [k for a, k in ranked if a == here]
             found += [k for k in resource_candidates(action, ctx.graph) if k not in found]
-            found += [k for k in consumer_candidates(action, ctx.graph, previous) if k not in found]
+            found += [k for k in consumer_candidates(action, ctx.graph, previous if previous_api == here else "")
+                      if k not in found]
             fields = field_takers(action, ctx.spec)
             found += [k for k in sorted(fields, key=len) if k not in found]
-            fresh = [k for k in found if k not in goals]
+            fresh = [k for k in found if k not in earlier]
             if fresh:
-                goals.append(pick_goal(action, fresh, ctx.graph, _own_values(action, actions, ctx.values), goals, context,
-                                       fields, ctx.values))
-        return goals or [_key(ops[0])]
+                goals.append((here, pick_goal(action, fresh, ctx.graph, _own_values(action, actions, ctx.values),
+                                              earlier, context, fields, ctx.values)))
+        return goals or [(api, _key(ops[0]))]
 
     def _add(self, op: Operation, ctx: PlanContext, steps: list[PlanStep], depth: int, goal: bool) -> None:
         if any(s.key == op.key for s in steps) or op.key in ctx.active:
@@ -180,6 +199,12 @@ class Planner:
             return None
         best = max(links, key=lambda link: _relevance(link, ctx, inp))
         return ctx.spec.operation(best.producer)
+
+
+def in_play(ops: Sequence[Hit]) -> list[str]:
+    """Return the APIs an action's call may come from: the top hit's, then those of the other fitting sources."""
+    apis = [ops[0].api] + [h.api for h in ops[1:] if h.fits]
+    return list(dict.fromkeys(apis))
 
 
 def _needs_same(graph: DataFlowGraph, producer: str, inp: FlowInput) -> bool:
