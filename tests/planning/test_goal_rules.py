@@ -128,3 +128,8 @@ def test_a_changing_verb_never_takes_the_call_that_creates_one():
     assert creates("POST /api/v1/namespaces/{namespace}/pods") and creates("POST /2010-04-01/Accounts/{Sid}/Calls.json")
     assert not creates("POST /v1/payouts/{payout}/cancel") and not creates("POST /v1/customers/{customer}")
 
+
+
+def test_a_sentence_saying_what_happened_is_not_an_action():
+    assert split_actions("db user password got leaked, rotate it") == ["rotate it"]
+    assert split_actions("the job failed. find its pod and read why it died") == ["find its pod", "read why it died"]

@@ -20,7 +20,7 @@ _MAYBE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s+-\s+|:\s+", re.IGNORECASE)
 _HEADING = re.compile(r"^(?P<head>[^:]{3,120}):\s+(?P<body>.+)$", re.DOTALL)
 _LIST_ITEM = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)\s*")
 # Sentences that describe what exists or happened rather than ask for something.
-_STATE = re.compile(r"\b(already|existing|exists?|i have|i got|i know|is leaving|failed|stuck|keeps|by mistake|"
+_STATE = re.compile(r"\b(already|existing|exists?|i have|got|i know|is leaving|failed|stuck|keeps|by mistake|"
                     r"is capped|stopped|(?:don'?t|do not|dont) (?:know|have))\b", re.IGNORECASE)
 MAX_ACTIONS = 4
 # "(DELETE /files/{id}, GET /files)": calls a resolved follow-up names for the ranker, not actions asked
