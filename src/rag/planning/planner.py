@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from src.core.logging import get_logger
 from src.rag.planning.actions import method_fits, methods_for, opens_with_verb, split_actions
 from src.rag.planning.given import GivenValue, given_values
-from src.rag.planning.goals import (FIELD_NAME, action_verb, consumer_candidates, names_any, pick_goal,
+from src.rag.planning.goals import (FIELD_NAME, action_verb, consumer_candidates, creates, names_any, pick_goal,
                                     resource_candidates, topic_words, with_referent)
 from src.rag.planning.graph import MIN_SCORE, DataFlowGraph, FlowInput, Link, scan_producers
 from src.rag.planning.inputs import from_question, from_steps, from_user
@@ -77,7 +77,8 @@ class Planner:
             return ()
         values, lookup = given_values(question), lookup_targets(question)
         contexts: dict[str, PlanContext] = {}
-        for api in in_play(ops):
+        # only a task of several actions can reach another API: a one-call question loads one graph and spec
+        for api in in_play(ops) if len(split_actions(question)) > 1 else [ops[0].api]:
             try:
                 contexts[api] = PlanContext(question, values, set(tokenize(question)),
                                             [_key(h) for h in ops if h.api == api], lookup, self.graph_of(api),
@@ -88,20 +89,20 @@ class Planner:
             return ()
         ctx = contexts[ops[0].api]
         goals = self.goals(question, ops, contexts)
-        steps = self._steps(goals, contexts, [])
+        steps = self._steps(goals, contexts, ctx, [])
         # "I know the droplet's name but not its id": when no step finds that resource, its listing leads
         missing = [k for noun in lacked_nouns(question) if not any(noun in resource_of_path(s.path) for s in steps)
                    for k in [resource_listing(ctx.graph, FlowInput(f"{noun}_id", "body", resource=(noun,)))] if k]
         lead = [ctx.spec.operation(k) for k in dict.fromkeys(missing)]
         if steps and lead and all(lead):
-            steps = self._steps(goals, contexts, [op for op in lead if op is not None], ctx)
+            steps = self._steps(goals, contexts, ctx, [op for op in lead if op is not None])
         return tuple(steps[:MAX_STEPS])
 
-    def _steps(self, goals: Sequence[tuple[str, str]], contexts: dict[str, PlanContext], lead: Sequence[Operation],
-               lead_ctx: PlanContext | None = None) -> list[PlanStep]:
+    def _steps(self, goals: Sequence[tuple[str, str]], contexts: dict[str, PlanContext], lead_ctx: PlanContext,
+               lead: Sequence[Operation]) -> list[PlanStep]:
         steps: list[PlanStep] = []
-        for op in lead:
-            self._add(op, lead_ctx or next(iter(contexts.values())), steps, MAX_DEPTH, goal=False)
+        for op in lead:  # lookups of what the user lacks, in the top hit's API
+            self._add(op, lead_ctx, steps, MAX_DEPTH, goal=False)
         for api, goal in goals:
             ctx = contexts[api]
             op = ctx.spec.operation(goal)
@@ -159,7 +160,7 @@ class Planner:
         return goals or [(api, _key(ops[0]))]
 
     def _add(self, op: Operation, ctx: PlanContext, steps: list[PlanStep], depth: int, goal: bool) -> None:
-        if any(s.key == op.key for s in steps) or op.key in ctx.active:
+        if any(s.key == op.key and s.api == ctx.graph.api for s in steps) or op.key in ctx.active:
             return  # a producer already in the plan serves every later step that needs it
         ctx.active.add(op.key)
         node = ctx.graph.operations.get(op.key)
@@ -322,15 +323,10 @@ def _changing_goal(action: str, ops: Sequence[Hit]) -> str:
     goal = ops[0]
     if verb and "GET" not in methods_for(verb) and (goal.method or "").upper() == "GET":
         goal = next((h for h in ops[:CHANGE_WINDOW] if method_fits(action, h.method or "")), goal)
-    if _EXISTING.search(action) and _creates(goal):
+    if _EXISTING.search(action) and creates(_key(goal)):
         goal = next((h for h in ops if (h.path or "").startswith(f"{goal.path}/{{")
                      and method_fits(action, h.method or "")), goal)
     return _key(goal)
-
-
-def _creates(hit: Hit) -> bool:
-    return (hit.method or "").upper() == "POST" and not (hit.path or "").rstrip("/").endswith("}") \
-        and "{" not in (hit.path or "").rsplit("/", 1)[-1] and resource_of_path(hit.path or "") != ()
 
 
 def _key(hit: Hit) -> str:
