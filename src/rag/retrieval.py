@@ -13,22 +13,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from src.core.logging import get_logger
+from src.rag.auth_questions import auth_scope, mentions_auth
 from src.rag.embedding import Embedder
 from src.rag.query import QueryPlan, normalize_path, plan_query
 from src.rag.ranking.features import CandidateFeatures
 from src.rag.ranking.ranker import LearnedRanker, Ranked
 from src.rag.search_index import SearchIndex, SearchIndexManager
-from src.rag.textutil import singular
+from src.rag.textutil import singular, tokenize
 from src.rag.types import ChunkKind, Hit
 
 log = get_logger(__name__)
 
 FAMILY_CAP = 2
+AUTH_REASON = "it is how the API you asked about authenticates"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ class HybridRetriever:
             return []
         mask, exact = self._mask(index, filters), _exact(plan, index)
         qvec = np.asarray(query_vector if query_vector is not None else self.embedder.embed_query(plan.text), dtype=np.float32)
+        auth = _auth_only(plan, index, mask, exact)
+        if auth is not None:  # "how do I authenticate with X?": the answer is X's security schemes
+            return [replace(_to_hit(index, r), fits=True, reasons=(AUTH_REASON,))
+                    for r in self.ranker.rank(plan.text, qvec, index, auth, exact)][:top_k]
         lists = [self.ranker.rank(plan.text, qvec, index, mask, exact)]
         if plan.steps:
             for step, vec in zip(plan.steps, self.embedder.embed(list(plan.steps))):
@@ -108,6 +114,25 @@ class HybridRetriever:
                 self._masks.clear()
             self._masks[key] = np.array([filters.accepts(m) for m in index.metas], dtype=bool)
         return self._masks[key]
+
+
+def _auth_only(plan: QueryPlan, index: SearchIndex, mask: np.ndarray | None,
+               exact: np.ndarray | None) -> np.ndarray | None:
+    """Return the auth chunks an auth-only question asks about: those of the APIs it names (every allowed
+    API's when it names none); None when the question asks for more, names a path or a chunk, or the APIs
+    asked about declare no scheme."""
+    if plan.paths or (exact is not None and exact.any()) or not mentions_auth(plan.text):
+        return None
+    fields = index.fields
+    named = auth_scope(tokenize(plan.text), fields.api_titles)
+    if named is None:
+        return None
+    chosen = np.array([m.get("kind") == ChunkKind.AUTH.value for m in index.metas], dtype=bool)
+    if mask is not None:
+        chosen &= mask
+    if named:
+        chosen &= np.isin(fields.api_codes, sorted(named))
+    return chosen if chosen.any() else None
 
 
 def _exact(plan: QueryPlan, index: SearchIndex) -> np.ndarray | None:

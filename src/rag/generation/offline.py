@@ -8,6 +8,7 @@ from src.core.security import escape_markdown
 from src.rag.codegen import DEFAULT_LANGUAGES, generate_samples
 from src.rag.codegen.render import LABELS
 from src.rag.generation import offline_sections as sec
+from src.rag.generation.auth_answer import compose_auth, is_auth_ranking
 from src.rag.generation.offline_match import Candidate, candidates, fitting_hits, pick_steps
 from src.rag.types import Answer, ApiSpec, ChunkKind, CodeSample, Hit
 
@@ -39,6 +40,8 @@ def compose_offline(
             the steps (several) or the single answer (fewer) and picks no steps of its own.
     """
     relevant = [h for h in hits if h.score >= min_score]
+    if is_auth_ranking(relevant):
+        return compose_auth(question, relevant, specs)
     found = candidates(question, relevant, dict(specs))
     if not found:
         return _nothing_found(question, relevant, hits, specs)

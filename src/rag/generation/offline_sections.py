@@ -192,11 +192,12 @@ def auth_block(spec: ApiSpec, op: Operation) -> list[str]:
     lines = ["**Authentication** — any one of:" if len(schemes) > 1 else "**Authentication**"]
     for s in schemes:
         source = f" — source: {md_code(s.pointer)}" if s.pointer else ""
-        lines.append(f"- {md_code(s.name)}: {_how(s)}{source}")
+        lines.append(f"- {md_code(s.name)}: {how_to_send(s)}{source}")
     return lines
 
 
-def _how(s: AuthScheme) -> str:
+def how_to_send(s: AuthScheme) -> str:
+    """Say how a request carries this scheme's credentials (which header, parameter or cookie)."""
     kind, scheme = s.type.lower(), s.scheme.lower()
     if kind == "http" and scheme == "basic":
         return f"HTTP basic auth, header {md_code('Authorization: Basic <base64 user:password>')}"

@@ -1,0 +1,88 @@
+"""A question about authentication itself is answered from the security schemes of the API it names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from src.rag.types import ChunkKind
+
+
+def _spec(title: str, scheme: dict, paths: dict) -> bytes:
+    return json.dumps({
+        "openapi": "3.0.3", "info": {"title": title, "version": "1.0"},
+        "servers": [{"url": "https://api.example.com"}],
+        "components": {"securitySchemes": {"main": scheme}}, "security": [{"main": []}],
+        "paths": paths,
+    }).encode()
+
+
+PETS = {
+    "/pets": {"get": {"operationId": "listPets", "summary": "List pets", "responses": {"200": {"description": "ok"}}}},
+    "/oauth/token": {"post": {"operationId": "issueToken", "summary": "Exchange client credentials for a token",
+                              "responses": {"200": {"description": "ok"}}}},
+}
+WEATHER = {
+    "/forecasts/{city}": {"get": {
+        "operationId": "getForecast", "summary": "Get the forecast for a city",
+        "parameters": [{"name": "city", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok"}}}},
+    "/keys": {"post": {"operationId": "createKey", "summary": "Create an access key for a station",
+                       "responses": {"201": {"description": "ok"}}}},
+}
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory):
+    """Return an Assistant holding a bearer-token API and an API-key API, and their ids."""
+    from src.core.config import Settings
+    from src.rag.service import Assistant
+
+    assistant = Assistant(Settings(data_dir=tmp_path_factory.mktemp("auth") / "data", llm_provider="offline"))
+    pets = assistant.index_upload("pets.json", _spec("Pet Store", {"type": "http", "scheme": "bearer"}, PETS))
+    weather = assistant.index_upload("weather.json", _spec(
+        "Weather Hub", {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "Your station key."},
+        WEATHER))
+    assert pets.ok and weather.ok, (pets.error, weather.error)
+    return assistant, pets.api, weather.api
+
+
+def test_the_named_api_s_scheme_answers_an_auth_question(team):
+    assistant, _, weather = team
+    answer = assistant.ask("How do I authenticate with Weather Hub?")
+    assert [(h.api, h.kind) for h in answer.sources] == [(weather, ChunkKind.AUTH)]
+    assert "API key in the header `X-Api-Key`" in answer.text
+    assert "`#/components/securitySchemes/main`" in answer.text
+    assert "Pet Store" not in answer.text
+
+
+def test_the_token_call_is_named_beside_the_scheme(team):
+    assistant, pets, _ = team
+    answer = assistant.ask("what auth does the pet store api use?")
+    assert [h.api for h in answer.sources] == [pets]
+    assert "`Authorization: Bearer <token>`" in answer.text
+    assert "`POST /oauth/token`" in answer.text  # the API's own token endpoint
+    assert "`GET /pets`" not in answer.text
+
+
+def test_no_api_named_lists_each_api_s_scheme(team):
+    assistant, pets, weather = team
+    answer = assistant.ask("how do I authenticate?")
+    assert {h.api for h in answer.sources} == {pets, weather}
+    assert "How to authenticate with Pet Store" in answer.text and "How to authenticate with Weather Hub" in answer.text
+
+
+def test_an_auth_question_about_an_endpoint_gets_the_endpoint(team):
+    assistant, pets, _ = team
+    answer = assistant.ask("How do I authenticate with Pet Store to call GET /pets?")
+    first = answer.sources[0]
+    assert (first.api, first.method, first.path) == (pets, "GET", "/pets")
+    assert "`Authorization: Bearer <token>`" in answer.text  # the endpoint answer still says how to authenticate
+
+
+def test_a_call_that_makes_keys_is_not_an_auth_question(team):
+    assistant, _, weather = team
+    answer = assistant.ask("create an access key for my weather station")
+    first = answer.sources[0]
+    assert (first.api, first.method, first.path) == (weather, "POST", "/keys")
