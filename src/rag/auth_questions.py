@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from src.rag.types import ChunkKind, Hit
+
 _AUTH = re.compile(r"\b(authenticat\w*|authori[sz]\w*|auth|oauth2?|credentials?|bearer|api[ -]?keys?|"
                    r"access[ -]tokens?|secret[ -]keys?|tokens?|log ?in|sign ?in)\b", re.IGNORECASE)
 # Stemmed words an auth question may hold besides the API's name: what to authenticate with, and how.
@@ -18,6 +20,21 @@ authenticate authentication authenticating auth authorize authorise authorizatio
 credential bearer api key token secret access login log sign header send pass kind type method scheme
 requir request
 """.split())
+
+
+# The reasons retrieval gives the hits of an auth-only question (what the answer and the plan recognise).
+AUTH_REASON = "it is how the API you asked about authenticates"
+TOKEN_REASON = "it hands out the token that API's scheme asks for"
+# Path segments of the calls that hand a client its token (``POST /oauth/token``, ``POST /v1/tokens``).
+_TOKEN_SEGMENTS = frozenset({"token", "tokens", "oauth", "oauth2", "access_token"})
+
+
+def issues_tokens(method: str, path: str) -> bool:
+    """Tell whether a call hands out credentials: a POST with a token or OAuth segment in its literal path
+    (path parameters do not count: ``{interaction_token}`` is a value passed in, not one handed out)."""
+    literal = re.split(r"[?#]", path, maxsplit=1)[0]
+    segments = {seg.lower() for seg in literal.split("/") if seg and not seg.startswith("{")}
+    return method.upper() == "POST" and bool(_TOKEN_SEGMENTS & segments)
 
 
 def mentions_auth(question: str) -> bool:
@@ -35,3 +52,9 @@ def auth_scope(terms: Sequence[str], api_titles: Sequence[set[str]]) -> set[int]
     spoken = set().union(*(api_titles[n] for n in named)) if named else set()
     rest = [t for t in terms if t not in _AUTH_TERMS and t not in spoken]
     return None if rest else named
+
+
+def is_auth_ranking(hits: Sequence[Hit]) -> bool:
+    """Tell whether retrieval ranked for an auth-only question: its security schemes lead, with that reason."""
+    fitting = [h for h in hits if h.fits]
+    return bool(fitting) and fitting[0].kind == ChunkKind.AUTH and AUTH_REASON in fitting[0].reasons

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from src.core.logging import get_logger
-from src.rag.auth_questions import auth_scope, mentions_auth
+from src.rag.auth_questions import AUTH_REASON, TOKEN_REASON, auth_scope, issues_tokens, mentions_auth
 from src.rag.embedding import Embedder
 from src.rag.query import QueryPlan, normalize_path, plan_query
 from src.rag.ranking.features import CandidateFeatures
@@ -30,7 +30,6 @@ from src.rag.types import ChunkKind, Hit
 log = get_logger(__name__)
 
 FAMILY_CAP = 2
-AUTH_REASON = "it is how the API you asked about authenticates"
 
 
 @dataclass(frozen=True)
@@ -85,9 +84,11 @@ class HybridRetriever:
         mask, exact = self._mask(index, filters), _exact(plan, index)
         qvec = np.asarray(query_vector if query_vector is not None else self.embedder.embed_query(plan.text), dtype=np.float32)
         auth = _auth_only(plan, index, mask, exact)
-        if auth is not None:  # "how do I authenticate with X?": the answer is X's security schemes
-            return [replace(_to_hit(index, r), fits=True, reasons=(AUTH_REASON,))
-                    for r in self.ranker.rank(plan.text, qvec, index, auth, exact)][:top_k]
+        if auth is not None:  # "how do I authenticate with X?": X's security schemes, then its token calls
+            ranked = [_to_hit(index, r) for r in self.ranker.rank(plan.text, qvec, index, auth, exact)]
+            ranked.sort(key=lambda h: h.kind != ChunkKind.AUTH)
+            return [replace(h, fits=True, reasons=(AUTH_REASON if h.kind == ChunkKind.AUTH else TOKEN_REASON,))
+                    for h in ranked][:top_k]
         lists = [self.ranker.rank(plan.text, qvec, index, mask, exact)]
         if plan.steps:
             for step, vec in zip(plan.steps, self.embedder.embed(list(plan.steps))):
@@ -118,21 +119,24 @@ class HybridRetriever:
 
 def _auth_only(plan: QueryPlan, index: SearchIndex, mask: np.ndarray | None,
                exact: np.ndarray | None) -> np.ndarray | None:
-    """Return the auth chunks an auth-only question asks about: those of the APIs it names (every allowed
-    API's when it names none); None when the question asks for more, names a path or a chunk, or the APIs
-    asked about declare no scheme."""
+    """Return the auth chunks an auth-only question asks about, with the calls that issue tokens: those of the
+    APIs it names (every allowed API's when it names none); None when the question asks for more, names a
+    path or a chunk, or the APIs asked about declare no scheme."""
     if plan.paths or (exact is not None and exact.any()) or not mentions_auth(plan.text):
         return None
     fields = index.fields
     named = auth_scope(tokenize(plan.text), fields.api_titles)
     if named is None:
         return None
-    chosen = np.array([m.get("kind") == ChunkKind.AUTH.value for m in index.metas], dtype=bool)
-    if mask is not None:
-        chosen &= mask
+    schemes = np.array([m.get("kind") == ChunkKind.AUTH.value for m in index.metas], dtype=bool)
+    issuers = np.array([issues_tokens(str(m.get("method") or ""), str(m.get("path") or "")) for m in index.metas], dtype=bool)
+    allowed = np.ones(len(schemes), dtype=bool) if mask is None else mask.copy()
     if named:
-        chosen &= np.isin(fields.api_codes, sorted(named))
-    return chosen if chosen.any() else None
+        allowed &= np.isin(fields.api_codes, sorted(named))
+    if not (schemes & allowed).any():
+        return None
+    # a token call counts only in an API that declares a scheme (it is part of how that API authenticates)
+    return allowed & (schemes | (issuers & np.isin(fields.api_codes, np.unique(fields.api_codes[schemes & allowed]))))
 
 
 def _exact(plan: QueryPlan, index: SearchIndex) -> np.ndarray | None:

@@ -55,14 +55,16 @@ def test_the_named_api_s_scheme_answers_an_auth_question(team):
     assert "API key in the header `X-Api-Key`" in answer.text
     assert "`#/components/securitySchemes/main`" in answer.text
     assert "Pet Store" not in answer.text
+    assert answer.plan == ()  # no calls to make: the answer is what every call sends
 
 
 def test_the_token_call_is_named_beside_the_scheme(team):
     assistant, pets, _ = team
     answer = assistant.ask("what auth does the pet store api use?")
-    assert [h.api for h in answer.sources] == [pets]
+    assert [(h.api, h.kind, h.method, h.path) for h in answer.sources] == [
+        (pets, ChunkKind.AUTH, None, None), (pets, ChunkKind.OPERATION, "POST", "/oauth/token")]  # the token call
     assert "`Authorization: Bearer <token>`" in answer.text
-    assert "`POST /oauth/token`" in answer.text  # the API's own token endpoint
+    assert "`POST /oauth/token`" in answer.text
     assert "`GET /pets`" not in answer.text
 
 
@@ -86,3 +88,11 @@ def test_a_call_that_makes_keys_is_not_an_auth_question(team):
     answer = assistant.ask("create an access key for my weather station")
     first = answer.sources[0]
     assert (first.api, first.method, first.path) == (weather, "POST", "/keys")
+
+
+def test_only_a_literal_token_segment_of_a_post_makes_a_token_call():
+    from src.rag.auth_questions import issues_tokens
+
+    assert issues_tokens("POST", "/oauth/token#post-auth-token-client-credentials")
+    assert not issues_tokens("POST", "/interactions/{id}/{interaction_token}/callback")  # a value passed in
+    assert not issues_tokens("GET", "/oauth2/@me")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from src.core.security import escape_markdown
+from src.rag.auth_questions import is_auth_ranking
 from src.rag.codegen import DEFAULT_LANGUAGES, generate_samples
 from src.rag.codegen.render import LABELS
 from src.rag.generation import offline_sections as sec
-from src.rag.generation.auth_answer import compose_auth, is_auth_ranking
+from src.rag.generation.auth_answer import compose_auth
 from src.rag.generation.offline_match import Candidate, candidates, fitting_hits, pick_steps
 from src.rag.types import Answer, ApiSpec, ChunkKind, CodeSample, Hit
 

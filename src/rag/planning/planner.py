@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from src.core.logging import get_logger
+from src.rag.auth_questions import is_auth_ranking
 from src.rag.planning.actions import method_fits, methods_for, opens_with_verb, split_actions
 from src.rag.planning.given import GivenValue, given_values
 from src.rag.planning.goals import (FIELD_NAME, action_verb, consumer_candidates, creates, names_any, pick_goal,
@@ -70,6 +71,8 @@ class Planner:
 
     def plan(self, question: str, hits: Sequence[Hit]) -> tuple[PlanStep, ...]:
         """Return the ordered calls that answer the question (one step for a one-call question; empty if none fits)."""
+        if is_auth_ranking(hits):  # an answer about authenticating itself is not a task of calls
+            return ()
         ops = [h for h in hits if h.kind == ChunkKind.OPERATION and h.method and h.path]
         if not ops and hits:  # the top hits are schemas or docs: ask the ranker for operations only
             ops = [h for h in self.search(question, (hits[0].api,)) if h.method and h.path]
