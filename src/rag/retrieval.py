@@ -18,13 +18,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from src.core.logging import get_logger
-from src.rag.auth_questions import AUTH_REASON, TOKEN_REASON, auth_scope, issues_tokens, mentions_auth
+from src.rag.auth_questions import AUTH_REASON, TOKEN_REASON, auth_scope, auth_terms, issues_tokens, mentions_auth
 from src.rag.embedding import Embedder
 from src.rag.query import QueryPlan, normalize_path, plan_query
 from src.rag.ranking.features import CandidateFeatures
 from src.rag.ranking.ranker import LearnedRanker, Ranked
 from src.rag.search_index import SearchIndex, SearchIndexManager
-from src.rag.textutil import singular, tokenize
+from src.rag.textutil import singular
 from src.rag.types import ChunkKind, Hit
 
 log = get_logger(__name__)
@@ -68,6 +68,7 @@ class HybridRetriever:
         self.search_index = search_index
         self.ranker = ranker or LearnedRanker()
         self._masks: dict[tuple[int, SearchFilters], np.ndarray] = {}
+        self._auth_chunks: tuple = (-1, None, None)
 
     def search(self, question: str, top_k: int, version: int, filters: SearchFilters = SearchFilters(),
                query_vector: Sequence[float] | None = None) -> list[Hit]:
@@ -83,12 +84,14 @@ class HybridRetriever:
             return []
         mask, exact = self._mask(index, filters), _exact(plan, index)
         qvec = np.asarray(query_vector if query_vector is not None else self.embedder.embed_query(plan.text), dtype=np.float32)
-        auth = _auth_only(plan, index, mask, exact)
+        auth = self._auth_only(plan, index, mask, exact)
         if auth is not None:  # "how do I authenticate with X?": X's security schemes, then its token calls
             ranked = [_to_hit(index, r) for r in self.ranker.rank(plan.text, qvec, index, auth, exact)]
             ranked.sort(key=lambda h: h.kind != ChunkKind.AUTH)
-            return [replace(h, fits=True, reasons=(AUTH_REASON if h.kind == ChunkKind.AUTH else TOKEN_REASON,))
+            hits = [replace(h, fits=True, reasons=(AUTH_REASON if h.kind == ChunkKind.AUTH else TOKEN_REASON,))
                     for h in ranked][:top_k]
+            log.info("search.done", hits=len(hits), auth=True, ms=round((time.perf_counter() - started) * 1000, 1))
+            return hits
         lists = [self.ranker.rank(plan.text, qvec, index, mask, exact)]
         if plan.steps:
             for step, vec in zip(plan.steps, self.embedder.embed(list(plan.steps))):
@@ -116,20 +119,32 @@ class HybridRetriever:
             self._masks[key] = np.array([filters.accepts(m) for m in index.metas], dtype=bool)
         return self._masks[key]
 
+    def _auth_only(self, plan: QueryPlan, index: SearchIndex, mask: np.ndarray | None,
+                   exact: np.ndarray | None) -> np.ndarray | None:
+        """Return the auth chunks an auth-only question asks about, with the calls that issue tokens: those of
+        the APIs it names (every allowed API's when it names none); None when the question asks for more,
+        names a path or a chunk, or the APIs asked about declare no scheme."""
+        if plan.paths or (exact is not None and exact.any()) or not mentions_auth(plan.text):
+            return None
+        named = auth_scope(auth_terms(plan.text), index.fields.api_titles)
+        if named is None:
+            return None
+        if self._auth_chunks[0] != index.version:  # which chunks are schemes and token calls: once per version
+            self._auth_chunks = (index.version, *_auth_arrays(index))
+        return _auth_mask(index, mask, named, *self._auth_chunks[1:])
 
-def _auth_only(plan: QueryPlan, index: SearchIndex, mask: np.ndarray | None,
-               exact: np.ndarray | None) -> np.ndarray | None:
-    """Return the auth chunks an auth-only question asks about, with the calls that issue tokens: those of the
-    APIs it names (every allowed API's when it names none); None when the question asks for more, names a
-    path or a chunk, or the APIs asked about declare no scheme."""
-    if plan.paths or (exact is not None and exact.any()) or not mentions_auth(plan.text):
-        return None
-    fields = index.fields
-    named = auth_scope(tokenize(plan.text), fields.api_titles)
-    if named is None:
-        return None
+
+def _auth_arrays(index: SearchIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Return which chunks are security schemes and which are calls that issue tokens."""
     schemes = np.array([m.get("kind") == ChunkKind.AUTH.value for m in index.metas], dtype=bool)
     issuers = np.array([issues_tokens(str(m.get("method") or ""), str(m.get("path") or "")) for m in index.metas], dtype=bool)
+    return schemes, issuers
+
+
+def _auth_mask(index: SearchIndex, mask: np.ndarray | None, named: set[int], schemes: np.ndarray,
+               issuers: np.ndarray) -> np.ndarray | None:
+    """Return the schemes and token calls of the named (else every allowed) API; None when none has a scheme."""
+    fields = index.fields
     allowed = np.ones(len(schemes), dtype=bool) if mask is None else mask.copy()
     if named:
         allowed &= np.isin(fields.api_codes, sorted(named))

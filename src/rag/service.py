@@ -247,6 +247,7 @@ class Assistant:
         """Yield `TextDelta` events as the answer is written, then one `Final(answer)`."""
         self._ready()
         from src.rag.generation.events import Final, TextDelta
+        from src.rag.auth_questions import is_auth_ranking
         from src.rag.generation.plan_sections import with_plan
 
         question = require_question(question, self.settings.max_question_chars)
@@ -264,7 +265,7 @@ class Assistant:
             return
         plan = self.pipeline.plan(standalone)
         ranking = self.pipeline.rank(plan, context[0], filters, k, qvec) if qvec is not None else Ranking(plan, ())
-        if self.settings.llm_chooses_endpoint and not router.offline_only:
+        if self.settings.llm_chooses_endpoint and not router.offline_only and not is_auth_ranking(ranking.hits):
             ranking = Ranking(plan, tuple(self._chooser(router).reorder(standalone, ranking.hits)))
         steps = self.planner.safe_plan(standalone, list(ranking.hits))
         ranking = Ranking(plan, plan_first(ranking.hits, steps))  # the plan's calls lead the sources too

@@ -22,6 +22,10 @@ PETS = {
     "/pets": {"get": {"operationId": "listPets", "summary": "List pets", "responses": {"200": {"description": "ok"}}}},
     "/oauth/token": {"post": {"operationId": "issueToken", "summary": "Exchange client credentials for a token",
                               "responses": {"200": {"description": "ok"}}}},
+    "/oauth/revoke": {"post": {"operationId": "revokeToken", "summary": "Revoke a token",
+                               "responses": {"200": {"description": "ok"}}}},
+    "/user/login": {"get": {"operationId": "loginUser", "summary": "Log a user in to the pet store",
+                            "responses": {"200": {"description": "ok"}}}},
 }
 WEATHER = {
     "/forecasts/{city}": {"get": {
@@ -65,7 +69,14 @@ def test_the_token_call_is_named_beside_the_scheme(team):
         (pets, ChunkKind.AUTH, None, None), (pets, ChunkKind.OPERATION, "POST", "/oauth/token")]  # the token call
     assert "`Authorization: Bearer <token>`" in answer.text
     assert "`POST /oauth/token`" in answer.text
-    assert "`GET /pets`" not in answer.text
+    assert "`GET /pets`" not in answer.text and "/oauth/revoke" not in answer.text  # revoking hands out nothing
+
+
+def test_every_spelling_of_oauth_is_an_auth_question(team):
+    assistant, pets, _ = team
+    answer = assistant.ask("how do I get an OAuth 2.0 access token for the pet store?")
+    assert [(h.kind, h.method, h.path) for h in answer.sources] == [
+        (ChunkKind.AUTH, None, None), (ChunkKind.OPERATION, "POST", "/oauth/token")]
 
 
 def test_no_api_named_lists_each_api_s_scheme(team):
@@ -85,9 +96,14 @@ def test_an_auth_question_about_an_endpoint_gets_the_endpoint(team):
 
 def test_a_call_that_makes_keys_is_not_an_auth_question(team):
     assistant, _, weather = team
-    answer = assistant.ask("create an access key for my weather station")
-    first = answer.sources[0]
+    first = assistant.ask("create an API key for my weather station").sources[0]
     assert (first.api, first.method, first.path) == (weather, "POST", "/keys")
+
+
+def test_logging_in_is_a_call_not_an_auth_question(team):
+    answer = team[0].ask("how do I log a user in to the pet store?")
+    assert answer.sources[0].kind == ChunkKind.OPERATION and "How to authenticate with" not in answer.text
+    assert "GET /user/login" in [f"{h.method} {h.path}" for h in answer.sources]
 
 
 def test_only_a_literal_token_segment_of_a_post_makes_a_token_call():
@@ -96,3 +112,12 @@ def test_only_a_literal_token_segment_of_a_post_makes_a_token_call():
     assert issues_tokens("POST", "/oauth/token#post-auth-token-client-credentials")
     assert not issues_tokens("POST", "/interactions/{id}/{interaction_token}/callback")  # a value passed in
     assert not issues_tokens("GET", "/oauth2/@me")
+    assert not issues_tokens("POST", "/oauth/revoke")
+    assert not issues_tokens("POST", "/v1/tokens")  # Stripe's card tokens are not credentials
+
+
+def test_an_api_key_scheme_without_a_name_is_still_explained():
+    from src.rag.generation.offline_sections import how_to_send
+    from src.rag.types import AuthScheme
+
+    assert how_to_send(AuthScheme("key", "apiKey", location="header")) == "API key (in a header)"

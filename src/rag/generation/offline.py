@@ -41,8 +41,9 @@ def compose_offline(
             the steps (several) or the single answer (fewer) and picks no steps of its own.
     """
     relevant = [h for h in hits if h.score >= min_score]
-    if is_auth_ranking(relevant):
-        return compose_auth(question, relevant, specs)
+    auth = compose_auth(question, relevant, specs) if is_auth_ranking(relevant) else None
+    if auth is not None:
+        return auth
     found = candidates(question, relevant, dict(specs))
     if not found:
         return _nothing_found(question, relevant, hits, specs)

@@ -207,7 +207,7 @@ def how_to_send(s: AuthScheme) -> str:
         return f"HTTP {escape_markdown(scheme)} authentication"
     if kind == "apikey":
         where = {"header": "header", "query": "query parameter", "cookie": "cookie"}.get(s.location.lower(), "field")
-        return f"API key in the {where} {md_code(s.param_name)}"
+        return f"API key in the {where} {md_code(s.param_name)}" if s.param_name else f"API key (in a {where})"
     if kind in {"oauth2", "openidconnect"}:
         return f"OAuth 2.0 access token, header {md_code('Authorization: Bearer <token>')}"
     return escape_markdown(s.type)
