@@ -14,9 +14,9 @@ from src.rag.textutil import tokenize
 from src.rag.types import ChunkKind, Hit
 
 # An auth question names authentication itself; "get a token" or "log in" alone usually asks for the endpoint.
-_AUTH = re.compile(r"\b(authenticat\w*|authori[sz]\w*|auth|credentials?|bearer|api[ -]?keys?|secret[ -]keys?)\b"
-                   r"|\bo\s*auth(?:\s*2(?:\.0)?)?\b", re.IGNORECASE)
 _OAUTH = re.compile(r"\bo\s*auth(?:\s*2(?:\.0)?)?\b", re.IGNORECASE)
+_AUTH = re.compile(r"\b(authenticat\w*|authori[sz]\w*|auth|credentials?|bearer|api[ -]?keys?|secret[ -]keys?)\b|"
+                   + _OAUTH.pattern, re.IGNORECASE)
 # Stemmed words an auth question may hold besides the API's name: what to authenticate with, and how.
 _AUTH_TERMS = frozenset("""
 authenticate authentication authenticating auth authorize authorise authorization authorisation oauth
@@ -44,7 +44,7 @@ def issues_tokens(method: str, path: str) -> bool:
 
 
 def mentions_auth(question: str) -> bool:
-    """Tell whether a question speaks of authentication (keys, tokens, credentials, logging in)."""
+    """Tell whether a question speaks of authentication itself (auth, credentials, API keys, OAuth)."""
     return bool(_AUTH.search(question))
 
 
