@@ -109,9 +109,8 @@ def spec_document(api: str) -> Any:
     return _document(str(settings().data_dir), api, info.indexed_at)
 
 
-@st.cache_resource(show_spinner=False)
 def _api_names(data_dir: str) -> ApiNames:
-    return ApiNames(load_settings(data_dir=data_dir).data_dir)
+    return _assistant(data_dir).names  # the assistant's own: a rename reaches its ranking at once
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

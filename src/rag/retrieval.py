@@ -12,8 +12,9 @@ Everything downstream (composer, sources, code tabs, LLM prompt) keeps this orde
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from src.rag.auth_questions import AUTH_REASON, TOKEN_REASON, auth_scope, auth_t
 from src.rag.embedding import Embedder
 from src.rag.query import QueryPlan, normalize_path, plan_query
 from src.rag.ranking.features import CandidateFeatures
+from src.rag.ranking.fields import title_words
 from src.rag.ranking.ranker import LearnedRanker, Ranked
 from src.rag.search_index import SearchIndex, SearchIndexManager
 from src.rag.textutil import singular
@@ -30,6 +32,16 @@ from src.rag.types import ChunkKind, Hit
 log = get_logger(__name__)
 
 FAMILY_CAP = 2
+
+
+class ExtraNames(Protocol):
+    """What questions may call each API besides its title (`src.rag.api_names.QuestionNames`); `version`
+    changes whenever those words may."""
+
+    @property
+    def version(self) -> Hashable: ...
+
+    def all(self) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -63,12 +75,15 @@ class SearchFilters:
 class HybridRetriever:
     """Ranks the in-memory search index of the current library version with the learned ranker."""
 
-    def __init__(self, embedder: Embedder, search_index: SearchIndexManager, ranker: LearnedRanker | None = None) -> None:
+    def __init__(self, embedder: Embedder, search_index: SearchIndexManager, ranker: LearnedRanker | None = None,
+                 names: ExtraNames | None = None) -> None:
         self.embedder = embedder
         self.search_index = search_index
         self.ranker = ranker or LearnedRanker()
+        self.names = names
         self._masks: dict[tuple[int, SearchFilters], np.ndarray] = {}
         self._auth_chunks: tuple = (-1, None, None)
+        self._titles: tuple = (-1, -1, None)
 
     def search(self, question: str, top_k: int, version: int, filters: SearchFilters = SearchFilters(),
                query_vector: Sequence[float] | None = None) -> list[Hit]:
@@ -84,18 +99,19 @@ class HybridRetriever:
             return []
         mask, exact = self._mask(index, filters), _exact(plan, index)
         qvec = np.asarray(query_vector if query_vector is not None else self.embedder.embed_query(plan.text), dtype=np.float32)
-        auth = self._auth_only(plan, index, mask, exact)
+        titles = self.api_titles(index)
+        auth = self._auth_only(plan, index, mask, exact, titles)
         if auth is not None:  # "how do I authenticate with X?": X's security schemes, then its token calls
-            ranked = [_to_hit(index, r) for r in self.ranker.rank(plan.text, qvec, index, auth, exact)]
+            ranked = [_to_hit(index, r) for r in self.ranker.rank(plan.text, qvec, index, auth, exact, titles=titles)]
             ranked.sort(key=lambda h: h.kind != ChunkKind.AUTH)
             hits = [replace(h, fits=True, reasons=(AUTH_REASON if h.kind == ChunkKind.AUTH else TOKEN_REASON,))
                     for h in ranked][:top_k]
             log.info("search.done", hits=len(hits), auth=True, ms=round((time.perf_counter() - started) * 1000, 1))
             return hits
-        lists = [self.ranker.rank(plan.text, qvec, index, mask, exact)]
+        lists = [self.ranker.rank(plan.text, qvec, index, mask, exact, titles=titles)]
         if plan.steps:
             for step, vec in zip(plan.steps, self.embedder.embed(list(plan.steps))):
-                lists.append(self.ranker.rank(step, np.asarray(vec, dtype=np.float32), index, mask, exact))
+                lists.append(self.ranker.rank(step, np.asarray(vec, dtype=np.float32), index, mask, exact, titles=titles))
         order = _cap_families(_merge(lists), index)[:top_k]
         hits = [_to_hit(index, r) for r in order]
         log.info("search.done", hits=len(hits), steps=len(plan.steps), ms=round((time.perf_counter() - started) * 1000, 1))
@@ -106,7 +122,19 @@ class HybridRetriever:
         """Return the index and the whole question's candidates with their feature rows (for training)."""
         index = self.search_index.get(version)
         qvec = np.asarray(query_vector if query_vector is not None else self.embedder.embed_query(question), dtype=np.float32)
-        return index, self.ranker.features(question, qvec, index, self._mask(index, filters), _exact(plan_query(question), index))
+        return index, self.ranker.features(question, qvec, index, self._mask(index, filters),
+                                           _exact(plan_query(question), index), self.api_titles(index))
+
+    def api_titles(self, index: SearchIndex) -> list[set[str]]:
+        """Return the words naming each API of the index: its spec title's, plus those of the name a user gave it
+        and of its file's name, built once per library and names version."""
+        if self.names is None:
+            return index.fields.api_titles
+        if self._titles[:2] != (index.version, self.names.version):
+            given = self.names.all()
+            titles = [t | title_words(given.get(api, "")) for t, api in zip(index.fields.api_titles, index.fields.api_ids)]
+            self._titles = (index.version, self.names.version, titles)
+        return self._titles[2]
 
     def _mask(self, index: SearchIndex, filters: SearchFilters) -> np.ndarray | None:
         """Return the boolean filter mask over the index, computed once per library version and filter set."""
@@ -120,13 +148,13 @@ class HybridRetriever:
         return self._masks[key]
 
     def _auth_only(self, plan: QueryPlan, index: SearchIndex, mask: np.ndarray | None,
-                   exact: np.ndarray | None) -> np.ndarray | None:
+                   exact: np.ndarray | None, titles: Sequence[set[str]]) -> np.ndarray | None:
         """Return the auth chunks an auth-only question asks about, with the calls that issue tokens: those of
         the APIs it names (every allowed API's when it names none); None when the question asks for more,
         names a path or a chunk, or the APIs asked about declare no scheme."""
         if plan.paths or (exact is not None and exact.any()) or not mentions_auth(plan.text):
             return None
-        named = auth_scope(auth_terms(plan.text), index.fields.api_titles)
+        named = auth_scope(auth_terms(plan.text), titles)
         if named is None:
             return None
         if self._auth_chunks[0] != index.version:  # which chunks are schemes and token calls: once per version

@@ -16,6 +16,7 @@ from src.core.config import Settings
 from src.core.errors import AppError, NotFound
 from src.core.logging import configure_logging, get_logger
 from src.core.security import require_question
+from src.rag.api_names import ApiNames, QuestionNames
 from src.rag.embedding import Embedder, SentenceTransformerEmbedder
 from src.rag.ingest import Ingestor, Progress, Upload, upload_from_path
 from src.rag.integrity import LibraryCheck
@@ -51,7 +52,8 @@ class Assistant:
             EmbeddingCache(settings.embed_cache_entries, settings.embed_cache_mb),
         )
         self.search_index = SearchIndexManager(self.data_dir / "bm25", self.store.iter_all, self.embedder.embed)
-        self.retriever = HybridRetriever(self.embedder, self.search_index, ranker)
+        self.names = ApiNames(self.data_dir)  # display names: shown on screen, and they name their API in questions
+        self.retriever = HybridRetriever(self.embedder, self.search_index, ranker, QuestionNames(self.names, self.library))
         self.pipeline = AskPipeline(self.retriever, self._indexed_spec)
         self.answer_cache: SemanticCache[Answer] = SemanticCache(
             threshold=settings.query_cache_threshold, max_entries=settings.query_cache_size, ttl_s=settings.query_cache_ttl_s
@@ -255,7 +257,7 @@ class Assistant:
         standalone = router.condense(question, history) if history else question
         filters = filters or SearchFilters()
         k = top_k or self.settings.top_k
-        context = (self.library.version(), router.signature(), filters, k)
+        context = (self.library.version(), router.signature(), filters, k, self.names.version)
         qvec = self.embedder.embed_query(standalone) if self.search_index.get(context[0]).ids else None
         cached = self.answer_cache.get(qvec, context) if qvec is not None and not history else None
         if cached is not None:

@@ -86,6 +86,22 @@ def test_no_api_named_lists_each_api_s_scheme(team):
     assert "How to authenticate with Pet Store" in answer.text and "How to authenticate with Weather Hub" in answer.text
 
 
+def test_a_name_a_user_gave_an_api_names_it_in_questions(team):
+    assistant, _, weather = team
+    before = assistant.ask("how do I authenticate with Skyline?")
+    assert before.sources[0].kind == ChunkKind.OPERATION  # "Skyline" names nothing: an ordinary endpoint answer
+    assistant.names.rename(weather, "Skyline Forecasts")
+    try:
+        answer = assistant.ask("how do I authenticate with Skyline?")  # the same words, not the cached answer
+        assert [(h.api, h.kind) for h in answer.sources] == [(weather, ChunkKind.AUTH)]
+        index = assistant.search_index.get(assistant.library.version())
+        titles = assistant.retriever.api_titles(index)
+        assert titles[index.fields.api_ids.index(weather)] >= {"skyline", "weather", "hub"}
+    finally:
+        assistant.names.rename(weather, "")
+    assert assistant.ask("how do I authenticate with Skyline?").sources[0].kind == ChunkKind.OPERATION
+
+
 def test_an_auth_question_about_an_endpoint_gets_the_endpoint(team):
     assistant, pets, _ = team
     answer = assistant.ask("How do I authenticate with Pet Store to call GET /pets?")
@@ -121,3 +137,25 @@ def test_an_api_key_scheme_without_a_name_is_still_explained():
     from src.rag.types import AuthScheme
 
     assert how_to_send(AuthScheme("key", "apiKey", location="header")) == "API key (in a header)"
+
+
+def test_the_file_an_api_came_from_names_it(tmp_path):
+    from src.core.config import Settings
+    from src.rag.service import Assistant
+
+    assistant = Assistant(Settings(data_dir=tmp_path / "data", llm_provider="offline"))
+    wise = assistant.index_upload("wise_all_endpoints.json", _spec("TW-API", {"type": "http", "scheme": "bearer"}, {
+        "/v1/transfers": {"get": {"summary": "List transfers", "responses": {"200": {"description": "ok"}}}}}))
+    pets = assistant.index_upload("pets.json", _spec("Pet Store", {"type": "http", "scheme": "basic"}, PETS))
+    assert wise.ok and pets.ok, (wise.error, pets.error)
+    answer = assistant.ask("how do I authenticate with Wise?")  # the title says "TW-API"; the file says Wise
+    assert [(h.api, h.kind) for h in answer.sources] == [(wise.api, ChunkKind.AUTH)]
+
+
+def test_only_words_that_can_name_an_api_come_from_its_file_name():
+    from src.rag.api_names import file_name_words
+
+    assert file_name_words("wise_all_endpoints.json") == ["wise"]
+    assert file_name_words("stripe_spec3_2022-04.json") == ["stripe"]
+    assert file_name_words("digitalocean_specification.tar.gz") == ["digitalocean"]
+    assert file_name_words("openapi.yaml") == []

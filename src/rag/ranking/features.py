@@ -9,6 +9,7 @@ and the model's score must mean the same in a 10-operation library as in a 3,000
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -88,8 +89,12 @@ def _api_vote(sims: np.ndarray, codes: np.ndarray, groups: int) -> np.ndarray:
 
 
 def candidate_features(signals: QuestionSignals, text: str, qvec: np.ndarray, index: RankableIndex,
-                       mask: np.ndarray | None, exact: np.ndarray | None = None) -> CandidateFeatures:
-    """Pick the candidates for one question (or step) and compute their feature matrix."""
+                       mask: np.ndarray | None, exact: np.ndarray | None = None,
+                       titles: Sequence[set[str]] | None = None) -> CandidateFeatures:
+    """Pick the candidates for one question (or step) and compute their feature matrix.
+
+    `titles` are the words naming each API (the index's spec titles when None; a display name adds its own).
+    """
     f = index.fields
     allowed = np.ones(len(f.api_codes), dtype=bool) if mask is None else mask
     sims = index.vectors @ np.asarray(qvec, dtype=np.float32)
@@ -111,7 +116,8 @@ def candidate_features(signals: QuestionSignals, text: str, qvec: np.ndarray, in
     kw_rel = _rel(kw)
     api_kw = _group_max(kw_rel.astype(np.float32), codes, groups)
     vote = _api_vote(np.where(allowed, np.maximum(sims, summaries), -np.inf), f.api_codes, groups)
-    named = np.array([bool(set(signals.terms) & t) for t in f.api_titles], dtype=np.float32)
+    named = np.array([bool(set(signals.terms) & t) for t in (f.api_titles if titles is None else titles)],
+                     dtype=np.float32)
     words = f.api_words.log_likelihood(signals.nouns or signals.terms)
     present = np.bincount(f.api_codes[allowed], minlength=groups) > 0
     words_gap = words - (words[present].max() if present.any() else 0.0)

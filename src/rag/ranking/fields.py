@@ -131,6 +131,7 @@ class OperationFields:
     matrices: dict[str, FieldMatrix]
     api_codes: np.ndarray
     api_titles: list[set[str]]
+    api_ids: list[str]
     api_words: ApiWordModel
     is_operation: np.ndarray
     deprecated: np.ndarray
@@ -138,6 +139,11 @@ class OperationFields:
     path_params: np.ndarray
     depth: np.ndarray
     methods: np.ndarray
+
+
+def title_words(title: str) -> set[str]:
+    """Return the words that name an API in a question: its title's, without "api" and version tags."""
+    return set(tokenize(title)) - {"api", "v1", "v2", "v3"}
 
 
 def build_fields(metas: Sequence[dict], docs: Sequence[str]) -> OperationFields:
@@ -148,13 +154,14 @@ def build_fields(metas: Sequence[dict], docs: Sequence[str]) -> OperationFields:
     for m in metas:
         if m.get("api") not in apis:
             apis[m.get("api")] = len(apis)
-            titles.append(set(tokenize(str(m.get("api_title", "")))) - {"api", "v1", "v2", "v3"})
+            titles.append(title_words(str(m.get("api_title", ""))))
     paths = [str(m.get("path") or "") for m in metas]
     codes = np.array([apis[m.get("api")] for m in metas], dtype=np.int64)
     return OperationFields(
         matrices={f: field_matrix([t[f] for t in texts]) for f in FIELDS},
         api_codes=codes,
         api_titles=titles,
+        api_ids=list(apis),
         api_words=api_word_model([" ".join(t.values()) for t in texts], codes, len(apis)),
         is_operation=np.array([m.get("kind") in ("operation", "webhook") for m in metas], dtype=np.float32),
         deprecated=np.array([bool(m.get("deprecated")) for m in metas], dtype=np.float32),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,16 +41,16 @@ class LearnedRanker:
         self._model = model
 
     def features(self, text: str, qvec: np.ndarray, index: RankableIndex, mask: np.ndarray | None,
-                 exact: np.ndarray | None = None) -> CandidateFeatures:
-        """Return the candidates of one question or step with their feature rows."""
-        return candidate_features(read_question(text), text, qvec, index, mask, exact)
+                 exact: np.ndarray | None = None, titles: Sequence[set[str]] | None = None) -> CandidateFeatures:
+        """Return the candidates of one question or step with their feature rows (`titles`: words naming each API)."""
+        return candidate_features(read_question(text), text, qvec, index, mask, exact, titles)
 
     def rank(self, text: str, qvec: np.ndarray, index: RankableIndex, mask: np.ndarray | None,
-             exact: np.ndarray | None = None, reasons: int = 2) -> list[Ranked]:
+             exact: np.ndarray | None = None, reasons: int = 2, titles: Sequence[set[str]] | None = None) -> list[Ranked]:
         """Return the candidates best first; a chunk the user named outright (METHOD /path, operation id, schema
         name) comes first, while a bare typed path is only a feature: it is often the parent of the endpoint
         meant ("something under /guilds/{id}/members to search members?")."""
-        found = self.features(text, qvec, index, mask, exact)
+        found = self.features(text, qvec, index, mask, exact, titles)
         if not len(found.positions):
             return []
         model = self.model
