@@ -12,15 +12,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from src.rag.library import ApiInfo, Library, connect
+from src.rag.library import ApiInfo, connect
 
 MAX_NAME_CHARS = 80
 # Titles that say nothing about which API this is: converters and generators leave these behind.
 _GENERIC = {"", "api", "apis", "openapi", "swagger", "untitled", "untitled api", "my api", "rest api", "postman",
             "collection", "graphql", "schema", "default", "title", "spec", "specification", "docs"}
-# Words of a file name that describe the file rather than the API it holds.
-_FILE_WORDS = _GENERIC | {"all", "endpoints", "export", "collection", "postman", "specification", "definition",
-                          "openapi", "swagger", "full", "public", "latest", "bundled", "resolved"}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_names (
     api TEXT PRIMARY KEY,
@@ -46,12 +43,6 @@ def _stem_words(source: str) -> list[str]:
     stem = re.sub(r"\.(json|ya?ml|graphqls?|gql|md|markdown|txt|zip|tar|gz|tgz)$", "", source.lower())
     stem = re.sub(r"\.(json|ya?ml|tar)$", "", stem)
     return [w for w in re.split(r"[^a-z0-9]+", stem) if w]
-
-
-def file_name_words(source: str) -> list[str]:
-    """Return the words of a file's name that can name its API: not the format, not version tags, not
-    words about the file itself ("wise_all_endpoints.json" → wise)."""
-    return [w for w in _stem_words(source) if w not in _FILE_WORDS and not any(c.isdigit() for c in w)]
 
 
 class ApiNames:
@@ -86,21 +77,3 @@ class ApiNames:
         shown = [replace(i, title=names.get(i.api) or fallback_title(i)) for i in infos]
         return sorted(shown, key=lambda i: (i.title.lower(), i.version))
 
-
-class QuestionNames:
-    """What a question may call each API besides its spec title: the name a user gave it and the words of the
-    file it came from ("Wise" for `wise_all_endpoints.json`, whose title is "TW-API")."""
-
-    def __init__(self, names: ApiNames, library: Library) -> None:
-        self.names = names
-        self.library = library
-
-    @property
-    def version(self) -> tuple[int, int]:
-        """Change whenever a rename or a library change may change the words."""
-        return self.names.version, self.library.version()
-
-    def all(self) -> dict[str, str]:
-        """Return api id → the extra words that name it."""
-        given = self.names.all()
-        return {i.api: " ".join([given.get(i.api, ""), *file_name_words(i.source)]) for i in self.library.list()}

@@ -12,7 +12,7 @@ Everything downstream (composer, sources, code tabs, LLM prompt) keeps this orde
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -34,12 +34,10 @@ log = get_logger(__name__)
 FAMILY_CAP = 2
 
 
-class ExtraNames(Protocol):
-    """What questions may call each API besides its title (`src.rag.api_names.QuestionNames`); `version`
-    changes whenever those words may."""
+class DisplayNames(Protocol):
+    """The names users gave APIs (`src.rag.api_names.ApiNames`); every rename bumps `version`."""
 
-    @property
-    def version(self) -> Hashable: ...
+    version: int
 
     def all(self) -> dict[str, str]: ...
 
@@ -76,7 +74,7 @@ class HybridRetriever:
     """Ranks the in-memory search index of the current library version with the learned ranker."""
 
     def __init__(self, embedder: Embedder, search_index: SearchIndexManager, ranker: LearnedRanker | None = None,
-                 names: ExtraNames | None = None) -> None:
+                 names: DisplayNames | None = None) -> None:
         self.embedder = embedder
         self.search_index = search_index
         self.ranker = ranker or LearnedRanker()
@@ -127,14 +125,17 @@ class HybridRetriever:
 
     def api_titles(self, index: SearchIndex) -> list[set[str]]:
         """Return the words naming each API of the index: its spec title's, plus those of the name a user gave it
-        and of its file's name, built once per library and names version."""
+        (renaming "TW-API" to "Wise" makes "Wise" name it), built once per library and names version."""
         if self.names is None:
             return index.fields.api_titles
-        if self._titles[:2] != (index.version, self.names.version):
+        key = (index.version, self.names.version)  # read once: a rename during the build must not be missed
+        cached = self._titles  # one read: another thread may store another index's titles meanwhile
+        if cached[:2] != key:
             given = self.names.all()
-            titles = [t | title_words(given.get(api, "")) for t, api in zip(index.fields.api_titles, index.fields.api_ids)]
-            self._titles = (index.version, self.names.version, titles)
-        return self._titles[2]
+            cached = (*key, [t | title_words(given.get(api, "")) for t, api in
+                             zip(index.fields.api_titles, index.fields.api_ids)])
+            self._titles = cached
+        return cached[2]
 
     def _mask(self, index: SearchIndex, filters: SearchFilters) -> np.ndarray | None:
         """Return the boolean filter mask over the index, computed once per library version and filter set."""

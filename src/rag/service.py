@@ -16,7 +16,7 @@ from src.core.config import Settings
 from src.core.errors import AppError, NotFound
 from src.core.logging import configure_logging, get_logger
 from src.core.security import require_question
-from src.rag.api_names import ApiNames, QuestionNames
+from src.rag.api_names import ApiNames
 from src.rag.embedding import Embedder, SentenceTransformerEmbedder
 from src.rag.ingest import Ingestor, Progress, Upload, upload_from_path
 from src.rag.integrity import LibraryCheck
@@ -53,7 +53,7 @@ class Assistant:
         )
         self.search_index = SearchIndexManager(self.data_dir / "bm25", self.store.iter_all, self.embedder.embed)
         self.names = ApiNames(self.data_dir)  # display names: shown on screen, and they name their API in questions
-        self.retriever = HybridRetriever(self.embedder, self.search_index, ranker, QuestionNames(self.names, self.library))
+        self.retriever = HybridRetriever(self.embedder, self.search_index, ranker, self.names)
         self.pipeline = AskPipeline(self.retriever, self._indexed_spec)
         self.answer_cache: SemanticCache[Answer] = SemanticCache(
             threshold=settings.query_cache_threshold, max_entries=settings.query_cache_size, ttl_s=settings.query_cache_ttl_s

@@ -138,24 +138,3 @@ def test_an_api_key_scheme_without_a_name_is_still_explained():
 
     assert how_to_send(AuthScheme("key", "apiKey", location="header")) == "API key (in a header)"
 
-
-def test_the_file_an_api_came_from_names_it(tmp_path):
-    from src.core.config import Settings
-    from src.rag.service import Assistant
-
-    assistant = Assistant(Settings(data_dir=tmp_path / "data", llm_provider="offline"))
-    wise = assistant.index_upload("wise_all_endpoints.json", _spec("TW-API", {"type": "http", "scheme": "bearer"}, {
-        "/v1/transfers": {"get": {"summary": "List transfers", "responses": {"200": {"description": "ok"}}}}}))
-    pets = assistant.index_upload("pets.json", _spec("Pet Store", {"type": "http", "scheme": "basic"}, PETS))
-    assert wise.ok and pets.ok, (wise.error, pets.error)
-    answer = assistant.ask("how do I authenticate with Wise?")  # the title says "TW-API"; the file says Wise
-    assert [(h.api, h.kind) for h in answer.sources] == [(wise.api, ChunkKind.AUTH)]
-
-
-def test_only_words_that_can_name_an_api_come_from_its_file_name():
-    from src.rag.api_names import file_name_words
-
-    assert file_name_words("wise_all_endpoints.json") == ["wise"]
-    assert file_name_words("stripe_spec3_2022-04.json") == ["stripe"]
-    assert file_name_words("digitalocean_specification.tar.gz") == ["digitalocean"]
-    assert file_name_words("openapi.yaml") == []

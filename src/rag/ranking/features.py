@@ -93,7 +93,7 @@ def candidate_features(signals: QuestionSignals, text: str, qvec: np.ndarray, in
                        titles: Sequence[set[str]] | None = None) -> CandidateFeatures:
     """Pick the candidates for one question (or step) and compute their feature matrix.
 
-    `titles` are the words naming each API (the index's spec titles when None; a display name adds its own).
+    `titles` are the words naming each API (the index's spec titles when None; a name a user gave an API adds its words).
     """
     f = index.fields
     allowed = np.ones(len(f.api_codes), dtype=bool) if mask is None else mask
