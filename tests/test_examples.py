@@ -51,3 +51,16 @@ def test_display_titles_fall_back_to_the_file_and_humanise_file_stems():
     assert fallback_title(info("API", "acme-billing.openapi.yaml")) == "Acme Billing"
     assert fallback_title(info("swapi_schema", "swapi_schema.graphql")) == "Swapi Schema"
     assert fallback_title(info("Stripe API", "stripe.json")) == "Stripe API"
+
+
+def test_a_rename_is_seen_by_every_process_and_an_unchanged_name_changes_nothing(tmp_path):
+    from src.rag.api_names import ApiNames
+
+    app, server = ApiNames(tmp_path), ApiNames(tmp_path)  # two processes sharing one data dir
+    start = server.version
+    app.rename("tw-api@0", "Wise")
+    assert server.version == start + 1 and server.all() == {"tw-api@0": "Wise"}
+    app.rename("tw-api@0", "  Wise ")  # the same name: cached answers stay valid
+    assert server.version == start + 1
+    app.rename("tw-api@0", "")
+    assert server.version == start + 2 and server.all() == {}

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,19 @@ def connect(data_dir: Path) -> sqlite3.Connection:
     return conn
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection, lock: threading.Lock) -> Iterator[sqlite3.Connection]:
+    """Run statements as one SQLite transaction (all or nothing, even across processes)."""
+    with lock:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
 class Library:
     """Reads and writes the `apis` table and the library version counter."""
 
@@ -135,17 +148,8 @@ class Library:
             row = self._conn.execute("SELECT * FROM apis WHERE sha256 = ?", (sha256,)).fetchone()
         return self._row(row) if row else None
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run statements as one SQLite transaction (all or nothing, even across processes)."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._conn, self._lock)
 
     def save(self, info: ApiInfo) -> None:
         """Insert or replace one API row, close its pending write and bump the version, in one transaction."""

@@ -8,8 +8,8 @@ and the model's score must mean the same in a 10-operation library as in a 3,000
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
